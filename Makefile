@@ -1,0 +1,25 @@
+# The two commands a newcomer needs (README): `make run` and `make test`.
+# Both create the virtual environment in .venv on first use.
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint check
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) run_bot.py
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+check: $(VENV)/.installed
+	$(PY) -m bot check knowledge
+
+test: lint check
+	$(PY) -m pytest

@@ -1,0 +1,124 @@
+"""``python -m bot``: the staff and developer commands, all over the same engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings
+from bot.engine import Engine
+from bot.evaluation import CaseFileError, engine_answerer, evaluate, format_report, load_cases
+from bot.knowledge import load_knowledge
+
+
+def _knowledge_dir(arg: str | None) -> Path:
+    return Path(arg) if arg else Settings().knowledge_dir
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate a knowledge directory and print every problem as ``path:line: message``."""
+    directory = _knowledge_dir(args.directory)
+    result = load_knowledge(directory)
+    for problem in result.problems:
+        print(problem)
+    errors, warnings = len(result.errors), len(result.warnings)
+    strict_failure = args.strict and warnings
+    if result.knowledge is not None and not strict_failure:
+        k = result.knowledge
+        phrasings = sum(len(e.questions) for e in k.entries)
+        print(
+            f"OK: {directory}: {len(k.entries)} entries, {phrasings} phrasings, "
+            f"{len(k.sources)} sources, {len(k.categories)} categories, "
+            f"{len(k.safety.rules)} safety rules, {warnings} warning(s)"
+        )
+        return 0
+    print(
+        f"FAILED: {directory}: {errors} error(s), {warnings} warning(s)"
+        + (" (--strict: warnings count as errors)" if strict_failure else ""),
+        file=sys.stderr,
+    )
+    return 1
+
+
+def load_engine(settings: Settings) -> Engine | None:
+    """The engine over ``KNOWLEDGE_DIR``, or ``None`` after printing what is wrong."""
+    result = load_knowledge(settings.knowledge_dir)
+    if result.knowledge is None:
+        print(f"cannot load the knowledge in {settings.knowledge_dir}:", file=sys.stderr)
+        for problem in result.errors:
+            print(f"  {problem}", file=sys.stderr)
+        print("run `python -m bot check` for details", file=sys.stderr)
+        return None
+    return Engine(
+        result.knowledge,
+        settings.placeholders(),
+        max_message_chars=settings.max_message_chars,
+    )
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question, or one per stdin line, as the patient would see it."""
+    engine = load_engine(Settings())
+    if engine is None:
+        return 1
+    questions = (
+        [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    )
+    for question in questions:
+        reply = engine.reply(question)
+        if args.json:
+            print(json.dumps(reply.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(f"[{reply.kind.value}] {reply.text}\n", flush=True)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Score a case file: accuracy, no-answer, safety recall and false alarms."""
+    engine = load_engine(Settings())
+    if engine is None:
+        return 1
+    try:
+        cases = load_cases(Path(args.cases))
+    except CaseFileError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{args.cases}: cannot read: {error.strerror}", file=sys.stderr)
+        return 1
+    report = evaluate(engine_answerer(engine), cases)
+    if args.json:
+        print(json.dumps(report.metrics))
+    else:
+        print(format_report(report, args.cases))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="validate a knowledge directory")
+    check.add_argument("directory", nargs="?", help="knowledge directory (default KNOWLEDGE_DIR)")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.set_defaults(func=cmd_check)
+
+    ask = sub.add_parser("ask", help="the reply to a question (or one per stdin line)")
+    ask.add_argument("question", nargs="?", help="the question; omit to read stdin lines")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.set_defaults(func=cmd_ask)
+
+    evaluate_ = sub.add_parser("eval", help="score a case file (sample-cases.yaml format)")
+    evaluate_.add_argument("cases", help="the case file")
+    evaluate_.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate_.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code

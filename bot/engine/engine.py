@@ -1,0 +1,270 @@
+"""The answer engine: message -> safety triage -> matcher -> reply. No Telegram here.
+
+One :class:`Engine` serves the console, the CLI and Telegram. Its knowledge lives in an
+immutable :class:`_State`; a reload builds a new one and swaps the reference in a single
+assignment, so a question is always answered from one complete knowledge version.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.engine.matcher import Candidate, Matcher
+from bot.engine.replies import Composer, Rendered, Reply, ReplyKind
+from bot.engine.safety import Alarm, SafetyCheck
+from bot.knowledge import Entry, Knowledge
+from bot.knowledge.schema import MatchingFile, SmalltalkIntent
+from bot.normalize import Normalizer
+
+_TAG = re.compile(r"<[^<>]{0,300}>")
+DEFAULT_MAX_CHARS = 2000
+# Topics offered after "I don't have information on that" must at least share a real
+# word with the message: half the clarify threshold keeps pure noise out.
+_CLOSEST_TOPIC_SHARE = 0.5
+
+
+def plain_text(message: str) -> str:
+    """What the patient typed, without HTML tags or entities (pasted from web pages)."""
+    return html.unescape(_TAG.sub(" ", message)).strip()
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: ReplyKind
+    entry: Entry | None
+    suggestions: tuple[Entry, ...]
+    score: float
+
+
+def decide(candidates: list[Candidate], config: MatchingFile) -> Decision:
+    """Answer, ask, or admit ignorance, from the ranked candidates.
+
+    Answer when the best entry clears ``answer_threshold`` and no unrelated runner-up is
+    within ``clarify_margin``; ask "did you mean" between the two thresholds or on a
+    near tie; otherwise no match.
+    """
+    if not candidates:
+        return Decision(ReplyKind.NO_MATCH, None, (), 0.0)
+    top = candidates[0]
+    if top.score >= config.answer_threshold:
+        rivals = [
+            c
+            for c in candidates[1:]
+            if top.score - c.score < config.clarify_margin
+            and c.entry.id not in top.entry.related
+            and top.entry.id not in c.entry.related
+        ]
+        if not rivals:
+            return Decision(ReplyKind.ANSWER, top.entry, (), top.score)
+        choices = (top, *rivals)[: config.max_suggestions]
+        return Decision(ReplyKind.CLARIFY, None, tuple(c.entry for c in choices), top.score)
+    if top.score >= config.clarify_threshold:
+        choices = tuple(c for c in candidates if c.score >= config.clarify_threshold)
+        return Decision(
+            ReplyKind.CLARIFY,
+            None,
+            tuple(c.entry for c in choices[: config.max_suggestions]),
+            top.score,
+        )
+    floor = config.clarify_threshold * _CLOSEST_TOPIC_SHARE
+    closest = tuple(c.entry for c in candidates if c.score >= floor)[: config.no_match_topics]
+    return Decision(ReplyKind.NO_MATCH, None, closest, top.score)
+
+
+class _Smalltalk:
+    """Greetings, thanks, goodbyes: only when the message holds nothing else."""
+
+    def __init__(self, intents: Mapping[str, SmalltalkIntent], normalizer: Normalizer) -> None:
+        self._normalizer = normalizer
+        self._phrases = sorted(
+            (
+                (tuple(normalizer.surface(p)), name)
+                for name, intent in intents.items()
+                for p in intent.phrases
+            ),
+            key=lambda item: -len(item[0]),
+        )
+
+    def intent(self, message: str) -> str | None:
+        tokens = self._normalizer.surface(message)
+        found: str | None = None
+        i = 0
+        leftovers: list[str] = []
+        while i < len(tokens):
+            for phrase, name in self._phrases:
+                if phrase and tuple(tokens[i : i + len(phrase)]) == phrase:
+                    found = found or name
+                    i += len(phrase)
+                    break
+            else:
+                leftovers.append(tokens[i])
+                i += 1
+        if found is None:
+            return None
+        rest = self._normalizer.content(self._normalizer.stems(leftovers))
+        return found if not rest else None
+
+
+@dataclass(frozen=True)
+class _State:
+    knowledge: Knowledge
+    composer: Composer
+    safety: SafetyCheck
+    matcher: Matcher
+    smalltalk: _Smalltalk
+
+
+class Engine:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        values: Mapping[str, object] | None = None,
+        *,
+        max_message_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
+        self._values = dict(values or {})
+        self.max_message_chars = max_message_chars
+        self._state = self._build(knowledge)
+
+    def _build(self, knowledge: Knowledge) -> _State:
+        normalizer = Normalizer(
+            knowledge.synonyms.synonyms,
+            knowledge.synonyms.spelling,
+            knowledge.matching.stop_words,
+        )
+        matcher = Matcher(
+            knowledge.entries,
+            normalizer,
+            min_typo_length=knowledge.matching.min_typo_length,
+            extra_vocabulary=[
+                *knowledge.matching.stop_words,
+                *knowledge.synonyms.synonyms,
+                *(f for forms in knowledge.synonyms.synonyms.values() for f in forms),
+            ],
+        )
+        values = {"max_message_chars": self.max_message_chars, **self._values}
+        return _State(
+            knowledge=knowledge,
+            composer=Composer(knowledge, values),
+            safety=SafetyCheck(knowledge.safety, known_words=matcher.vocabulary),
+            matcher=matcher,
+            smalltalk=_Smalltalk(knowledge.messages.smalltalk, normalizer),
+        )
+
+    # --- knowledge versions ------------------------------------------------------
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self._state.knowledge
+
+    @property
+    def composer(self) -> Composer:
+        return self._state.composer
+
+    def swap(self, knowledge: Knowledge) -> None:
+        """Serve ``knowledge`` from now on; built fully before the one-step swap."""
+        self._state = self._build(knowledge)
+
+    # --- replies -------------------------------------------------------------------
+
+    def reply(self, message: str) -> Reply:
+        """The reply to one patient message, whatever it contains."""
+        state = self._state
+        text = plain_text(message)
+        truncated = len(text) > self.max_message_chars
+        head = text[: self.max_message_chars]
+
+        alarms = tuple(state.safety.check(text))
+        candidates = state.matcher.rank(head) if head else []
+        decision = decide(candidates, state.knowledge.matching)
+
+        if alarms:
+            answer = decision.entry if alarms[0].kind == "urgent" else None
+            rendered = state.composer.alarm(alarms, answer)
+            kind = ReplyKind.CRISIS if alarms[0].kind == "crisis" else ReplyKind.URGENT
+            return self._reply(kind, message, rendered, answer, (), decision.score, alarms)
+
+        if not any(ch.isalnum() for ch in head):
+            rendered = state.composer.message(state.knowledge.messages.empty_message)
+            return self._reply(ReplyKind.SMALLTALK, message, rendered)
+
+        intent = state.smalltalk.intent(head)
+        if intent is not None:
+            reply_text = state.knowledge.messages.smalltalk[intent].reply
+            return self._reply(ReplyKind.SMALLTALK, message, state.composer.message(reply_text))
+
+        composer = state.composer
+        if decision.kind is ReplyKind.ANSWER and decision.entry is not None:
+            rendered = composer.answer(decision.entry)
+            suggestions = composer.related(decision.entry)
+        elif decision.kind is ReplyKind.CLARIFY:
+            rendered, suggestions = composer.clarify(decision.suggestions), decision.suggestions
+        else:
+            rendered, suggestions = composer.no_match(decision.suggestions), decision.suggestions
+        if truncated:
+            note = composer.message(state.knowledge.messages.too_long, limit=self.max_message_chars)
+            rendered = Rendered(
+                f"{note.text}\n\n{rendered.text}", f"{note.html}\n\n{rendered.html}"
+            )
+        return self._reply(
+            decision.kind,
+            message,
+            rendered,
+            decision.entry,
+            suggestions,
+            decision.score,
+            truncated=truncated,
+        )
+
+    def answer(self, entry_id: str, question: str = "") -> Reply | None:
+        """The answer to a chosen entry (a button press); ``None`` if it no longer exists."""
+        state = self._state
+        entry = state.knowledge.entry(entry_id)
+        if entry is None:
+            return None
+        rendered = state.composer.answer(entry)
+        related = state.composer.related(entry)
+        return self._reply(
+            ReplyKind.ANSWER, question or entry.title, rendered, entry, related, 100.0
+        )
+
+    def quote(self, entry_id: str) -> Rendered | None:
+        state = self._state
+        entry = state.knowledge.entry(entry_id)
+        return state.composer.quote(entry) if entry else None
+
+    def rank(self, message: str, limit: int = 5) -> list[Candidate]:
+        """The matcher's ranking alone, for evaluation (top-3) and diagnostics."""
+        return self._state.matcher.rank(plain_text(message)[: self.max_message_chars], limit)
+
+    def no_match(self, question: str = "") -> Reply:
+        """The "none of these" reply: honest, with the way to a person."""
+        rendered = self._state.composer.no_match(())
+        return self._reply(ReplyKind.NO_MATCH, question, rendered)
+
+    @staticmethod
+    def _reply(
+        kind: ReplyKind,
+        question: str,
+        rendered: Rendered,
+        entry: Entry | None = None,
+        suggestions: tuple[Entry, ...] = (),
+        score: float = 0.0,
+        alarms: tuple[Alarm, ...] = (),
+        *,
+        truncated: bool = False,
+    ) -> Reply:
+        return Reply(
+            kind=kind,
+            question=question,
+            text=rendered.text,
+            html=rendered.html,
+            entry=entry,
+            suggestions=suggestions,
+            score=round(score, 1),
+            alarms=alarms,
+            truncated=truncated,
+        )

@@ -1,0 +1,236 @@
+"""Find the knowledge entry a message asks about, with a 0-100 confidence score.
+
+Why not plain ``rapidfuzz.process.extractOne(query, phrasings, scorer=WRatio)``:
+WRatio falls back to partial matching, so a short query scores ~90 against any long
+phrasing that contains it, and ``token_set_ratio`` gives 100 whenever one word set is
+a subset of the other ("stem cells" vs every stem-cell question). Neither knows that
+"price" says more than "the", and both score "who is the president of Brazil" against
+something. Instead:
+
+1. Normalise both sides the same way (texting shorthand, stems, clinic synonyms).
+2. Correct typos word by word against the knowledge base's own vocabulary with
+   rapidfuzz's edit distance (same first letter; one edit, two for long words), and
+   split run-together words ("backpain").
+3. Weight every stem by how rare it is across entries (IDF); stop words count a
+   little, words the knowledge base has never seen count as rare, because a message
+   about something else should not look like a match.
+4. Score each phrasing by the weighted share of the message it explains (coverage of
+   the query) combined with the share of the phrasing the message covers, geometric
+   mean, plus a small rapidfuzz character-level term for word-order and spelling
+   near-misses on the best candidates.
+5. Long messages: each sentence is also scored alone, so a question at the end of a
+   story is found; the best segment wins.
+
+Scoring is vectorised with numpy over an inverted index, so the cost grows with the
+phrasings that share a word with the message, not with the size of the knowledge base.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from bot.knowledge.schema import Entry
+from bot.normalize import Normalizer
+from bot.text import sentences, words
+
+# Share of the score from query coverage vs phrasing coverage (geometric weights).
+QUERY_COVERAGE_WEIGHT = 0.6
+# Stop words count this much of a content word of the same rarity.
+STOP_WORD_FACTOR = 0.15
+# A word unknown to the knowledge base weighs this share of the rarest known word.
+UNKNOWN_WORD_FACTOR = 0.8
+# Share of the final score from character-level similarity of the content words.
+CHAR_SIMILARITY_WEIGHT = 0.15
+# Candidates re-scored with the character-level term.
+RESCORE_CANDIDATES = 40
+# Only messages with at most this many sentences are split into segments.
+MAX_SEGMENTS = 12
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: Entry
+    score: float
+    phrasing: str
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    stems: frozenset[str]
+    content: str
+
+
+class Matcher:
+    """An index over every phrasing (and title) of every entry; immutable once built."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        normalizer: Normalizer,
+        *,
+        min_typo_length: int = 4,
+        extra_vocabulary: Iterable[str] = (),
+    ) -> None:
+        self._normalizer = normalizer
+        self._min_typo = min_typo_length
+        self.entries = tuple(entries)
+
+        texts: list[str] = []
+        owners: list[int] = []
+        for index, entry in enumerate(self.entries):
+            for text in (*entry.questions, entry.title):
+                texts.append(text)
+                owners.append(index)
+        self._texts = texts
+        self._owner = np.asarray(owners, dtype=np.int64)
+
+        analysed = [self._analyse_tokens(normalizer.surface(t)) for t in texts]
+        self._phrasing_content = [a.content for a in analysed]
+
+        entry_stems: list[set[str]] = [set() for _ in self.entries]
+        for owner, a in zip(owners, analysed, strict=True):
+            entry_stems[owner] |= a.stems
+        df = Counter(s for stems in entry_stems for s in stems)
+        n = max(len(self.entries), 1)
+        self._weight: dict[str, float] = {}
+        for s, count in df.items():
+            idf = math.log(1 + (n - count + 0.5) / (count + 0.5))
+            self._weight[s] = idf * (STOP_WORD_FACTOR if s in normalizer.stop_stems else 1.0)
+        max_idf = math.log(1 + (n - 0.5) / 1.5)
+        self._unknown_weight = max_idf * UNKNOWN_WORD_FACTOR
+        self._stop_unknown_weight = max_idf * STOP_WORD_FACTOR
+
+        postings: dict[str, list[int]] = {}
+        totals = np.zeros(len(texts))
+        for number, a in enumerate(analysed):
+            for s in a.stems:
+                postings.setdefault(s, []).append(number)
+            totals[number] = sum(self._weight[s] for s in a.stems)
+        self._postings = {s: np.asarray(p, dtype=np.int64) for s, p in postings.items()}
+        self._totals = np.where(totals > 0, totals, 1.0)
+
+        vocabulary = Counter(w for t in texts for w in normalizer.surface(t))
+        for entry in self.entries:
+            vocabulary.update(words(entry.answer))
+        vocabulary.update(words(" ".join(extra_vocabulary)))
+        self._vocabulary = vocabulary
+        self._by_letter: dict[str, list[str]] = {}
+        for word, _ in vocabulary.most_common():
+            if word.isalpha():
+                self._by_letter.setdefault(word[0], []).append(word)
+        self._corrections: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Words the knowledge base uses, so the safety check does not "correct" them."""
+        return frozenset(self._vocabulary)
+
+    # --- analysis --------------------------------------------------------------
+
+    def _correct(self, token: str) -> tuple[str, ...]:
+        """The token, its nearest known spelling, or the two known words it runs together."""
+        if token in self._vocabulary or len(token) < self._min_typo or not token.isalpha():
+            return (token,)
+        cached = self._corrections.get(token)
+        if cached is not None:
+            return cached
+        result: tuple[str, ...] = (token,)
+        limit = 2 if len(token) >= 8 else 1
+        best_distance = limit + 1
+        for candidate in self._by_letter.get(token[0], ()):
+            if abs(len(candidate) - len(token)) > limit:
+                continue
+            distance = OSA.distance(token, candidate, score_cutoff=limit)
+            if distance < best_distance:
+                result, best_distance = (candidate,), distance
+                if distance == 1 and limit == 1:
+                    break
+        if best_distance > limit:
+            for cut in range(3, len(token) - 2):
+                left, right = token[:cut], token[cut:]
+                if left in self._vocabulary and right in self._vocabulary:
+                    result = (left, right)
+                    break
+        if len(self._corrections) < 100_000:
+            self._corrections[token] = result
+        return result
+
+    def _analyse_tokens(self, tokens: Sequence[str]) -> _Analysis:
+        stems = self._normalizer.stems(tokens)
+        content = self._normalizer.content(stems)
+        return _Analysis(frozenset(stems), " ".join(sorted(set(content))))
+
+    def _analyse_query(self, text: str) -> _Analysis:
+        tokens = [w for t in self._normalizer.surface(text) for w in self._correct(t)]
+        return self._analyse_tokens(tokens)
+
+    # --- scoring ---------------------------------------------------------------
+
+    def _query_weight(self, s: str) -> float:
+        known = self._weight.get(s)
+        if known is not None:
+            return known
+        if s in self._normalizer.stop_stems:
+            return self._stop_unknown_weight
+        return self._unknown_weight
+
+    def _score_segment(self, query: _Analysis) -> np.ndarray:
+        """Token score of every phrasing for one segment of the message."""
+        matched = np.zeros(len(self._texts))
+        total = 0.0
+        for s in query.stems:
+            total += self._query_weight(s)
+            posting = self._postings.get(s)
+            if posting is not None:
+                matched[posting] += self._weight[s]
+        if total <= 0:
+            return matched
+        q_cov = np.minimum(matched / total, 1.0)
+        p_cov = np.minimum(matched / self._totals, 1.0)
+        score: np.ndarray = np.power(q_cov, QUERY_COVERAGE_WEIGHT) * np.power(
+            p_cov, 1 - QUERY_COVERAGE_WEIGHT
+        )
+        return score
+
+    def _segments(self, text: str) -> list[str]:
+        parts = sentences(text)
+        if len(parts) <= 1 or len(parts) > MAX_SEGMENTS:
+            return [text]
+        return [text, *parts]
+
+    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
+        """Best entries first; scores 0-100. Empty when no word of the message is known."""
+        if not self._texts:
+            return []
+        analyses = [self._analyse_query(segment) for segment in self._segments(text)]
+        stacked = np.vstack([self._score_segment(a) for a in analyses])
+        which = stacked.argmax(axis=0)
+        best = stacked[which, np.arange(len(self._texts))]
+        if not best.any():
+            return []
+
+        final: dict[int, tuple[float, int]] = {}
+        for number in np.argsort(-best)[:RESCORE_CANDIDATES]:
+            token_score = float(best[number])
+            if token_score <= 0:
+                break
+            content = analyses[int(which[number])].content
+            chars = fuzz.ratio(content, self._phrasing_content[number]) / 100
+            score = 100 * (
+                (1 - CHAR_SIMILARITY_WEIGHT) * token_score + CHAR_SIMILARITY_WEIGHT * chars
+            )
+            entry = int(self._owner[number])
+            if entry not in final or score > final[entry][0]:
+                final[entry] = (score, int(number))
+        ranked = sorted(final.items(), key=lambda item: -item[1][0])[:limit]
+        return [
+            Candidate(self.entries[entry], round(score, 1), self._texts[number])
+            for entry, (score, number) in ranked
+        ]

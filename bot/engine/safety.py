@@ -1,0 +1,193 @@
+"""Safety triage: red flags (urgent care) and self-harm (crisis) in any message.
+
+Runs before matching on the whole message, however long. Rules come from
+``knowledge/safety.yaml``: each is a set of term lists that must all appear within a
+few words of each other, which is what separates "I can't control my bladder" from a
+question that merely mentions a bladder. Idioms are removed first, and small typos in
+long words are corrected towards the safety vocabulary, because a patient in trouble
+does not spell carefully.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import OSA
+
+from bot.knowledge.schema import SafetyFile, SafetyRule
+from bot.text import words
+
+AlarmKind = Literal["urgent", "crisis"]
+
+# Typo correction: words this long may be one edit off, longer ones two.
+_MIN_TYPO_LENGTH = 6
+_TWO_EDITS_LENGTH = 9
+_MIN_PREFIX = 3
+
+
+@dataclass(frozen=True)
+class Alarm:
+    kind: AlarmKind
+    rule_id: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A phrase as tokens; a token ending in '*' matches any word starting with it."""
+
+    tokens: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, phrase: str) -> _Pattern:
+        parts = []
+        for raw in phrase.lower().split():
+            wildcard = raw.endswith("*")
+            core = words(raw.rstrip("*"))
+            parts.extend(core[:-1])
+            if core:
+                parts.append(core[-1] + ("*" if wildcard else ""))
+        return cls(tuple(parts))
+
+    def matches_at(self, tokens: list[str], start: int) -> bool:
+        if start + len(self.tokens) > len(tokens):
+            return False
+        for offset, want in enumerate(self.tokens):
+            have = tokens[start + offset]
+            if want.endswith("*"):
+                if not have.startswith(want[:-1]):
+                    return False
+            elif have != want:
+                return False
+        return True
+
+
+class _PhraseIndex:
+    """Finds where any of many patterns occur, looking each token up once."""
+
+    def __init__(self, patterns: Iterable[tuple[str, _Pattern]]) -> None:
+        self._exact: dict[str, list[tuple[str, _Pattern]]] = {}
+        self._prefix: dict[str, list[tuple[str, _Pattern]]] = {}
+        for label, pattern in patterns:
+            if not pattern.tokens:
+                continue
+            first = pattern.tokens[0]
+            if first.endswith("*"):
+                self._prefix.setdefault(first[:-1], []).append((label, pattern))
+            else:
+                self._exact.setdefault(first, []).append((label, pattern))
+        self._prefix_lengths = sorted({len(p) for p in self._prefix})
+
+    def find(self, tokens: list[str]) -> list[tuple[int, int, str]]:
+        """``(start, end, label)`` of every occurrence."""
+        found = []
+        for start, token in enumerate(tokens):
+            candidates = list(self._exact.get(token, ()))
+            for length in self._prefix_lengths:
+                if length > len(token):
+                    break
+                candidates.extend(self._prefix.get(token[:length], ()))
+            for label, pattern in candidates:
+                if pattern.matches_at(tokens, start):
+                    found.append((start, start + len(pattern.tokens), label))
+        return found
+
+
+def _within(positions: dict[str, list[int]], needed: list[str], width: int) -> bool:
+    """Is there a stretch of ``width`` words holding one occurrence of every needed list?"""
+    events = sorted((pos, name) for name in needed for pos in positions.get(name, ()))
+    counts: dict[str, int] = {}
+    left = 0
+    for pos, name in events:
+        counts[name] = counts.get(name, 0) + 1
+        while events[left][0] < pos - width:
+            old = events[left][1]
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+            left += 1
+        if len(counts) == len(needed):
+            return True
+    return False
+
+
+class SafetyCheck:
+    """Compiled form of ``safety.yaml``; build once per knowledge version."""
+
+    def __init__(self, safety: SafetyFile, known_words: Iterable[str] = ()) -> None:
+        self._rules: list[SafetyRule] = list(safety.rules)
+        self._default_within = safety.within
+        self._terms = _PhraseIndex(
+            (name, _Pattern.parse(phrase))
+            for name, phrases in safety.terms.items()
+            for phrase in phrases
+        )
+        self._idioms = _PhraseIndex(("idiom", _Pattern.parse(p)) for p in safety.never_alarm)
+        self._unless = {
+            rule.id: _PhraseIndex(("unless", _Pattern.parse(p)) for p in rule.unless)
+            for rule in self._rules
+            if rule.unless
+        }
+        vocabulary = {
+            token
+            for phrases in safety.terms.values()
+            for phrase in phrases
+            for token in _Pattern.parse(phrase).tokens
+            if not token.endswith("*")
+        }
+        self._prefixes = tuple(
+            token[:-1]
+            for phrases in safety.terms.values()
+            for phrase in phrases
+            for token in _Pattern.parse(phrase).tokens
+            if token.endswith("*")
+        )
+        self._known = frozenset(vocabulary) | frozenset(known_words)
+        self._by_letter: dict[str, list[str]] = {}
+        for word in sorted(vocabulary):
+            if len(word) >= _MIN_TYPO_LENGTH - 1:
+                self._by_letter.setdefault(word[0], []).append(word)
+        self._corrections: dict[str, str] = {}
+
+    def _correct(self, token: str) -> str:
+        if len(token) < _MIN_TYPO_LENGTH or token in self._known or not token.isalpha():
+            return token
+        if token.startswith(self._prefixes):
+            return token
+        cached = self._corrections.get(token)
+        if cached is not None:
+            return cached
+        limit = 2 if len(token) >= _TWO_EDITS_LENGTH else 1
+        best, best_distance = token, limit + 1
+        for candidate in self._by_letter.get(token[0], ()):
+            distance = OSA.distance(token, candidate, score_cutoff=limit)
+            if distance < best_distance:
+                best, best_distance = candidate, distance
+        if len(self._corrections) < 50_000:
+            self._corrections[token] = best
+        return best
+
+    def check(self, text: str) -> list[Alarm]:
+        """Every rule that fires, crisis first; an empty list means no alarm."""
+        tokens = [self._correct(t) for t in words(text)]
+        for start, end, _ in self._idioms.find(tokens):
+            tokens[start:end] = [""] * (end - start)
+        positions: dict[str, list[int]] = {}
+        for start, _, name in self._terms.find(tokens):
+            positions.setdefault(name, []).append(start)
+
+        alarms = []
+        for rule in self._rules:
+            if not all(name in positions for name in rule.all):
+                continue
+            if len(rule.all) > 1 and not _within(
+                positions, list(dict.fromkeys(rule.all)), rule.within or self._default_within
+            ):
+                continue
+            unless = self._unless.get(rule.id)
+            if unless is not None and unless.find(tokens):
+                continue
+            alarms.append(Alarm(rule.kind, rule.id, rule.note))
+        return sorted(alarms, key=lambda a: a.kind != "crisis")

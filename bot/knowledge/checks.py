@@ -1,0 +1,459 @@
+"""Checks that need more than one file: ids, references, quotes, phrasings, placeholders.
+
+Each check returns problems pointing at the exact line to change, and where a typo is
+the likely cause, the nearest valid value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.problems import Problem, Severity
+from bot.knowledge.schema import (
+    Entry,
+    FaqFile,
+    MatchingFile,
+    MessagesFile,
+    SafetyFile,
+    SourcesFile,
+    SynonymsFile,
+    TopicsFile,
+)
+from bot.knowledge.source_text import SourceText
+from bot.normalize import Normalizer
+from bot.text import fold, words
+
+if TYPE_CHECKING:
+    from bot.knowledge.loader import Parsed
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+ANSWER_PLACEHOLDERS = frozenset({"clinic_contact", "emergency_number", "crisis_line"})
+MESSAGE_PLACEHOLDERS = ANSWER_PLACEHOLDERS | {
+    "retention_days",
+    "max_message_chars",
+    "title",
+    "section",
+    "limit",
+}
+RECOMMENDED_PHRASINGS = 4
+NEAR_IDENTICAL_RATIO = 92.0
+_BLOCKING_WORDS = 2
+_WILDCARD = re.compile(r"^[a-z0-9]{3,}\*$")
+
+
+@dataclass
+class Context:
+    sources: Parsed[SourcesFile] | None
+    faqs: list[Parsed[FaqFile]]
+    topics: Parsed[TopicsFile] | None
+    safety: Parsed[SafetyFile] | None
+    synonyms: Parsed[SynonymsFile] | None
+    matching: Parsed[MatchingFile] | None
+    messages: Parsed[MessagesFile] | None
+    source_texts: dict[str, SourceText]
+
+    def entries(self) -> Iterator[tuple[Parsed[FaqFile], int, Entry]]:
+        for faq in self.faqs:
+            for index, entry in enumerate(faq.model.entries):
+                yield faq, index, entry
+
+
+def _nearest(value: str, choices: Iterable[str]) -> str:
+    options = list(choices)
+    match = process.extractOne(value, options, score_cutoff=60) if options else None
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _where(parsed: Parsed[FaqFile], index: int, *keys: str | int) -> int:
+    return parsed.doc.line_of(("entries", index, *keys))
+
+
+def check_ids(ctx: Context) -> Iterator[Problem]:
+    first: dict[str, str] = {}
+    for faq, index, entry in ctx.entries():
+        here = f"{faq.display}:{_where(faq, index, 'id')}"
+        if entry.id in first:
+            yield Problem(
+                faq.display,
+                _where(faq, index, "id"),
+                f"duplicate id '{entry.id}': already used at {first[entry.id]}; give this "
+                "entry a different id (ids must be unique across all files)",
+            )
+        else:
+            first[entry.id] = here
+    if ctx.sources:
+        seen: set[str] = set()
+        for index, source in enumerate(ctx.sources.model.sources):
+            if source.id in seen:
+                yield Problem(
+                    ctx.sources.display,
+                    ctx.sources.doc.line_of(("sources", index, "id")),
+                    f"duplicate source id '{source.id}': give each source its own id",
+                )
+            seen.add(source.id)
+
+
+def check_categories(ctx: Context) -> Iterator[Problem]:
+    if ctx.topics is None:
+        return
+    known = [c.id for c in ctx.topics.model.categories]
+    used = {entry.category for _, _, entry in ctx.entries()}
+    for index, category in enumerate(ctx.topics.model.categories):
+        line = ctx.topics.doc.line_of(("categories", index, "id"))
+        if known.index(category.id) != index:
+            yield Problem(ctx.topics.display, line, f"duplicate category id '{category.id}'")
+        elif category.id not in used:
+            yield Problem(
+                ctx.topics.display,
+                line,
+                f"category '{category.id}' has no entries; it will not show in the topic menu",
+                Severity.WARNING,
+            )
+    for faq, index, entry in ctx.entries():
+        if entry.category not in known:
+            yield Problem(
+                faq.display,
+                _where(faq, index, "category"),
+                f"unknown category '{entry.category}'{_nearest(entry.category, known)}: use "
+                f"one of {', '.join(known)}, or add it to {ctx.topics.display}",
+            )
+
+
+def _check_quote(
+    faq: Parsed[FaqFile], index: int, entry: Entry, source_file: str, text: SourceText
+) -> Iterator[Problem]:
+    ref = entry.source
+    if ref.section is not None and ref.section not in text.headings:
+        yield Problem(
+            faq.display,
+            _where(faq, index, "source", "section"),
+            f"section '{ref.section}' is not a heading of {source_file}"
+            f"{_nearest(ref.section, text.headings)}; copy the heading exactly",
+        )
+        return
+    if ref.quote is None:
+        yield Problem(
+            faq.display,
+            _where(faq, index, "source"),
+            f"missing 'quote': copy the sentence from {source_file} that supports this answer",
+        )
+        return
+    found, section = text.section_of(ref.quote)
+    line = _where(faq, index, "source", "quote")
+    if not found:
+        closest = text.closest_passage(ref.quote)
+        yield Problem(
+            faq.display,
+            line,
+            f"quote not found in {source_file}: it must be copied word for word. "
+            f'The closest text there is: "{closest}"',
+        )
+    elif section != ref.section:
+        if section is None:
+            yield Problem(
+                faq.display,
+                _where(faq, index, "source", "section"),
+                "the quote is from the introduction (before the first heading): remove the "
+                "'section' line",
+            )
+        else:
+            yield Problem(
+                faq.display,
+                _where(faq, index, "source", "section") if ref.section else line,
+                f"the quote is under the heading '{section}': set 'section: {section}'",
+            )
+
+
+def check_sources(ctx: Context) -> Iterator[Problem]:
+    sources = {s.id: s for s in ctx.sources.model.sources} if ctx.sources else {}
+    for faq, index, entry in ctx.entries():
+        source = sources.get(entry.source.id)
+        if source is None:
+            if ctx.sources is not None:
+                yield Problem(
+                    faq.display,
+                    _where(faq, index, "source", "id"),
+                    f"unknown source id '{entry.source.id}'{_nearest(entry.source.id, sources)}:"
+                    f" use an id listed in {ctx.sources.display}",
+                )
+            continue
+        text = ctx.source_texts.get(source.id)
+        if text is not None and source.file is not None:
+            yield from _check_quote(faq, index, entry, source.file, text)
+
+
+def check_related(ctx: Context) -> Iterator[Problem]:
+    ids = {entry.id for _, _, entry in ctx.entries()}
+    for faq, index, entry in ctx.entries():
+        for position, related in enumerate(entry.related):
+            line = _where(faq, index, "related", position)
+            if related == entry.id:
+                yield Problem(faq.display, line, f"entry '{entry.id}' lists itself in 'related'")
+            elif related not in ids:
+                yield Problem(
+                    faq.display,
+                    line,
+                    f"unknown related id '{related}'{_nearest(related, ids)}: use the id of an "
+                    "existing entry",
+                )
+
+
+def _placeholders(text: str, allowed: frozenset[str]) -> list[str]:
+    return [name for name in PLACEHOLDER.findall(text) if name not in allowed]
+
+
+def _placeholder_message(name: str, allowed: frozenset[str]) -> str:
+    return (
+        f"unknown placeholder '{{{name}}}'{_nearest(name, allowed)}: the ones filled in "
+        f"are {', '.join('{' + a + '}' for a in sorted(allowed))}"
+    )
+
+
+def check_answers(ctx: Context) -> Iterator[Problem]:
+    for faq, index, entry in ctx.entries():
+        for name in _placeholders(entry.answer, ANSWER_PLACEHOLDERS):
+            yield Problem(
+                faq.display,
+                _where(faq, index, "answer"),
+                _placeholder_message(name, ANSWER_PLACEHOLDERS),
+            )
+        if len(entry.questions) < RECOMMENDED_PHRASINGS:
+            yield Problem(
+                faq.display,
+                _where(faq, index, "questions"),
+                f"entry '{entry.id}' has only {len(entry.questions)} ways of asking; add a few "
+                f"more as patients would type them ({RECOMMENDED_PHRASINGS} or more match "
+                "better)",
+                Severity.WARNING,
+            )
+
+
+def _normalizer(ctx: Context) -> Normalizer:
+    synonyms = ctx.synonyms.model if ctx.synonyms else SynonymsFile()
+    stop = ctx.matching.model.stop_words if ctx.matching else []
+    return Normalizer(synonyms.synonyms, synonyms.spelling, stop)
+
+
+@dataclass(frozen=True)
+class _Phrasing:
+    faq: Parsed[FaqFile]
+    index: int
+    position: int
+    entry_id: str
+    exact: str
+    signature: tuple[str, ...]
+
+    @property
+    def line(self) -> int:
+        return _where(self.faq, self.index, "questions", self.position)
+
+    @property
+    def where(self) -> str:
+        return f"{self.faq.display}:{self.line}"
+
+
+def check_phrasings(ctx: Context) -> Iterator[Problem]:
+    """Same phrasing twice is an error; near-identical phrasings in two entries a warning."""
+    normalizer = _normalizer(ctx)
+    phrasings = [
+        _Phrasing(faq, index, pos, entry.id, " ".join(words(q)), normalizer.signature(q))
+        for faq, index, entry in ctx.entries()
+        for pos, q in enumerate(entry.questions)
+    ]
+    by_exact: dict[str, _Phrasing] = {}
+    by_signature: dict[tuple[str, ...], _Phrasing] = {}
+    postings: dict[str, list[int]] = defaultdict(list)
+    flagged: set[int] = set()
+    for number, p in enumerate(phrasings):
+        twin = by_exact.get(p.exact)
+        if twin is not None:
+            flagged.add(number)
+            if twin.entry_id == p.entry_id:
+                yield Problem(
+                    p.faq.display,
+                    p.line,
+                    f"this phrasing repeats {twin.where} in the same entry; remove one",
+                    Severity.WARNING,
+                )
+            else:
+                yield Problem(
+                    p.faq.display,
+                    p.line,
+                    f"the same phrasing is already in entry '{twin.entry_id}' ({twin.where}); "
+                    "a question can lead to one entry only: remove or reword one of them",
+                )
+            continue
+        by_exact[p.exact] = p
+        twin = by_signature.get(p.signature) if p.signature else None
+        if twin is not None and twin.entry_id != p.entry_id:
+            flagged.add(number)
+            yield _near_identical(p, twin)
+            continue
+        by_signature.setdefault(p.signature, p)
+        for s in p.signature:
+            postings[s].append(number)
+
+    # Typo-level twins: compare only phrasings that share one of their rarer words
+    # (a typo makes the misspelt word unique, so look at the next rarest too).
+    for number, p in enumerate(phrasings):
+        if number in flagged or not p.signature:
+            continue
+        shared = sorted(
+            (s for s in p.signature if len(postings[s]) > 1), key=lambda s: len(postings[s])
+        )
+        candidates = sorted(
+            {o for s in shared[:_BLOCKING_WORDS] for o in postings[s] if o < number}
+        )
+        for other_number in candidates:
+            other = phrasings[other_number]
+            if other.entry_id != p.entry_id and fuzz.ratio(
+                p.exact, other.exact, score_cutoff=NEAR_IDENTICAL_RATIO
+            ):
+                yield _near_identical(p, other)
+                break
+
+
+def _near_identical(p: _Phrasing, twin: _Phrasing) -> Problem:
+    return Problem(
+        p.faq.display,
+        p.line,
+        f"near-identical to a phrasing of entry '{twin.entry_id}' ({twin.where}): they would "
+        "steal each other's matches; reword one so it says what is different",
+        Severity.WARNING,
+    )
+
+
+def check_safety(ctx: Context) -> Iterator[Problem]:
+    if ctx.safety is None:
+        return
+    safety, doc, display = ctx.safety.model, ctx.safety.doc, ctx.safety.display
+    used: set[str] = set()
+    rule_ids: set[str] = set()
+    for index, rule in enumerate(safety.rules):
+        if rule.id in rule_ids:
+            yield Problem(
+                display, doc.line_of(("rules", index, "id")), f"duplicate rule id '{rule.id}'"
+            )
+        rule_ids.add(rule.id)
+        for position, term in enumerate(rule.all):
+            used.add(term)
+            if term not in safety.terms:
+                yield Problem(
+                    display,
+                    doc.line_of(("rules", index, "all", position)),
+                    f"unknown term list '{term}'{_nearest(term, safety.terms)}: name a list "
+                    "defined under 'terms'",
+                )
+    for name, phrases in safety.terms.items():
+        if name not in used:
+            yield Problem(
+                display,
+                doc.line_of(("terms", name)),
+                f"term list '{name}' is not used by any rule",
+                Severity.WARNING,
+            )
+        for position, phrase in enumerate(phrases):
+            for word in phrase.split():
+                if "*" in word and not _WILDCARD.match(word.lower()):
+                    yield Problem(
+                        display,
+                        doc.line_of(("terms", name, position)),
+                        f"'{word}': a '*' may only end a word of at least 3 letters, as in "
+                        "'numb*' (matches numb, numbness, numbed)",
+                    )
+    for key in ("urgent", "crisis"):
+        text = getattr(safety.replies, key)
+        for name in _placeholders(text, ANSWER_PLACEHOLDERS):
+            yield Problem(
+                display,
+                doc.line_of(("replies", key)),
+                _placeholder_message(name, ANSWER_PLACEHOLDERS),
+            )
+
+
+def check_synonyms(ctx: Context) -> Iterator[Problem]:
+    if ctx.synonyms is None:
+        return
+    owner: dict[str, str] = {}
+    for canonical, forms in ctx.synonyms.model.synonyms.items():
+        for position, form in enumerate(forms):
+            key = " ".join(words(form))
+            line = ctx.synonyms.doc.line_of(("synonyms", canonical, position))
+            if key in owner and owner[key] != canonical:
+                yield Problem(
+                    ctx.synonyms.display,
+                    line,
+                    f"'{form}' is listed under both '{owner[key]}' and '{canonical}'; "
+                    "keep it under one",
+                )
+            owner.setdefault(key, canonical)
+
+
+def check_matching(ctx: Context) -> Iterator[Problem]:
+    if ctx.matching is None:
+        return
+    m = ctx.matching.model
+    if m.clarify_threshold > m.answer_threshold:
+        yield Problem(
+            ctx.matching.display,
+            ctx.matching.doc.line_of(("clarify_threshold",)),
+            f"clarify_threshold ({m.clarify_threshold}) must not be above answer_threshold "
+            f"({m.answer_threshold})",
+        )
+
+
+def check_messages(ctx: Context) -> Iterator[Problem]:
+    if ctx.messages is None:
+        return
+    data = ctx.messages.model.model_dump()
+    texts: list[tuple[tuple[str, ...], str]] = [
+        ((key,), value) for key, value in data.items() if isinstance(value, str)
+    ]
+    texts += [
+        (("smalltalk", name, "reply"), intent["reply"])
+        for name, intent in data.get("smalltalk", {}).items()
+    ]
+    for location, text in texts:
+        for name in _placeholders(text, MESSAGE_PLACEHOLDERS):
+            yield Problem(
+                ctx.messages.display,
+                ctx.messages.doc.line_of(location),
+                _placeholder_message(name, MESSAGE_PLACEHOLDERS),
+            )
+
+
+def check_quote_folding(ctx: Context) -> Iterator[Problem]:
+    """A quote's whitespace is folded, so one that is only spaces would match anywhere."""
+    for faq, index, entry in ctx.entries():
+        if entry.source.quote is not None and len(fold(entry.source.quote)) < 8:
+            yield Problem(
+                faq.display,
+                _where(faq, index, "source", "quote"),
+                "the quote is too short to show where the answer comes from; quote the "
+                "whole sentence or list item",
+            )
+
+
+CHECKS = (
+    check_ids,
+    check_categories,
+    check_sources,
+    check_related,
+    check_answers,
+    check_phrasings,
+    check_safety,
+    check_synonyms,
+    check_matching,
+    check_messages,
+    check_quote_folding,
+)
+
+
+def run_all(ctx: Context) -> list[Problem]:
+    return [problem for check in CHECKS for problem in check(ctx)]

@@ -1,0 +1,176 @@
+"""The shape of every YAML file under ``knowledge/``, as pydantic models.
+
+``extra="forbid"`` everywhere: a misspelt key must fail loudly instead of silently
+dropping a patient-facing answer. Length limits exist for the phone screen and for
+Telegram (button labels, 64-byte callback data that carries entry ids).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, pattern=KEBAB, max_length=40)]
+
+MAX_TITLE = 40
+MAX_ANSWER = 1200
+MAX_QUESTION = 300
+MAX_QUOTE = 1000
+MAX_MESSAGE = 3000
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- sources.yaml -----------------------------------------------------------------
+
+
+class Source(Strict):
+    id: Id
+    title: Annotated[Text, Field(max_length=150)]
+    file: Text | None = None
+    publisher: Text | None = None
+    url: Text | None = None
+    date: Text | dt.date | None = None
+
+
+class SourcesFile(Strict):
+    sources: Annotated[list[Source], Field(min_length=1)]
+
+
+# --- faq/*.yaml -------------------------------------------------------------------
+
+
+class SourceRef(Strict):
+    id: Id
+    section: Annotated[Text, Field(max_length=200)] | None = None
+    quote: Annotated[Text, Field(max_length=MAX_QUOTE)] | None = None
+
+
+class Entry(Strict):
+    id: Id
+    category: Id
+    title: Annotated[Text, Field(max_length=MAX_TITLE)]
+    questions: Annotated[list[Annotated[Text, Field(max_length=MAX_QUESTION)]], Field(min_length=2)]
+    answer: Annotated[Text, Field(max_length=MAX_ANSWER)]
+    source: SourceRef
+    related: list[Id] = []
+
+    @property
+    def canonical_question(self) -> str:
+        return self.questions[0]
+
+
+class FaqFile(Strict):
+    entries: list[Entry]
+
+
+# --- topics.yaml ------------------------------------------------------------------
+
+
+class Category(Strict):
+    id: Id
+    title: Annotated[Text, Field(max_length=30)]
+
+
+class TopicsFile(Strict):
+    categories: Annotated[list[Category], Field(min_length=1)]
+
+
+# --- safety.yaml ------------------------------------------------------------------
+
+
+class SafetyRule(Strict):
+    """A red flag: every term group in ``all`` must appear, close together."""
+
+    id: Id
+    kind: Literal["urgent", "crisis"]
+    all: Annotated[list[Id], Field(min_length=1)]
+    within: Annotated[int, Field(ge=1, le=200)] | None = None
+    unless: list[Text] = []
+    note: Annotated[Text, Field(max_length=400)] | None = None
+
+
+class SafetyReplies(Strict):
+    urgent: Annotated[Text, Field(max_length=MAX_MESSAGE)]
+    crisis: Annotated[Text, Field(max_length=MAX_MESSAGE)]
+
+
+class SafetyFile(Strict):
+    within: Annotated[int, Field(ge=1, le=200)] = 12
+    never_alarm: list[Text] = []
+    terms: dict[Id, Annotated[list[Text], Field(min_length=1)]]
+    rules: Annotated[list[SafetyRule], Field(min_length=1)]
+    replies: SafetyReplies
+
+
+# --- synonyms.yaml ----------------------------------------------------------------
+
+
+class SynonymsFile(Strict):
+    """``canonical: [lay form, ...]``; ``spelling`` fixes texting shorthand word by word."""
+
+    synonyms: dict[Text, Annotated[list[Text], Field(min_length=1)]] = {}
+    spelling: dict[Text, Text] = {}
+
+
+# --- matching.yaml ----------------------------------------------------------------
+
+
+class MatchingFile(Strict):
+    answer_threshold: Annotated[float, Field(ge=0, le=100)]
+    clarify_threshold: Annotated[float, Field(ge=0, le=100)]
+    clarify_margin: Annotated[float, Field(ge=0, le=100)]
+    max_suggestions: Annotated[int, Field(ge=1, le=5)] = 3
+    no_match_topics: Annotated[int, Field(ge=0, le=5)] = 3
+    min_typo_length: Annotated[int, Field(ge=3, le=10)] = 4
+    stop_words: list[Text] = []
+
+
+# --- messages.yaml ----------------------------------------------------------------
+
+Message = Annotated[Text, Field(max_length=MAX_MESSAGE)]
+
+
+class SmalltalkIntent(Strict):
+    phrases: Annotated[list[Text], Field(min_length=1)]
+    reply: Message
+
+
+class MessagesFile(Strict):
+    disclaimer_short: Message
+    disclaimer_full: Message
+    source_line: Message
+    source_line_no_section: Message
+    introduction_section: Annotated[Text, Field(max_length=60)]
+    related_heading: Message
+    clarify_intro: Message
+    clarify_none: Annotated[Text, Field(max_length=40)]
+    no_match: Message
+    no_match_topics: Message
+    contact_line: Message
+    quote_intro: Message
+    show_quote_button: Annotated[Text, Field(max_length=40)]
+    welcome: Message
+    help: Message
+    topics_intro: Message
+    back_button: Annotated[Text, Field(max_length=40)]
+    sources_intro: Message
+    contact: Message
+    privacy: Message
+    forget_done: Message
+    feedback_prompt: Message
+    feedback_helpful_button: Annotated[Text, Field(max_length=40)]
+    feedback_not_helpful_button: Annotated[Text, Field(max_length=40)]
+    feedback_thanks: Message
+    empty_message: Message
+    non_text: Message
+    too_long: Message
+    error: Message
+    smalltalk: dict[Id, SmalltalkIntent] = {}

@@ -1,0 +1,71 @@
+"""Turn a text into the stems the matcher compares, applying the clinic's synonyms.
+
+Patients and the knowledge base are normalised the same way, so "slipped disc",
+"slipped discs" and "herniated disc" all become the same stems on both sides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from bot.text import stem, words
+
+
+class Normalizer:
+    """Spelling fixes, stemming and synonym replacement (typo correction is the matcher's)."""
+
+    def __init__(
+        self,
+        synonyms: Mapping[str, Sequence[str]],
+        spelling: Mapping[str, str],
+        stop_words: Iterable[str],
+    ) -> None:
+        self._spelling = {" ".join(words(k)): words(v) for k, v in spelling.items()}
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for canonical, lay_forms in synonyms.items():
+            target = tuple(stem(w) for w in words(canonical))
+            # The canonical form maps to itself so that "herniated disc" is consumed
+            # whole instead of "herniated" expanding to "herniated disc disc".
+            self._phrases[target] = target
+            for form in lay_forms:
+                key = tuple(stem(w) for w in words(form))
+                if key:
+                    self._phrases.setdefault(key, target)
+        self._longest = max((len(k) for k in self._phrases), default=0)
+        self.stop_stems = frozenset(stem(w) for phrase in stop_words for w in words(phrase))
+
+    def surface(self, text: str) -> list[str]:
+        """Word tokens with texting shorthand expanded ("hw" -> "how")."""
+        out: list[str] = []
+        for word in words(text):
+            out.extend(self._spelling.get(word, (word,)))
+        return out
+
+    def stems(self, tokens: Sequence[str]) -> list[str]:
+        """Stems after synonym replacement (longest phrase first)."""
+        stemmed = [stem(t) for t in tokens]
+        if not self._longest:
+            return stemmed
+        out: list[str] = []
+        i = 0
+        while i < len(stemmed):
+            for size in range(min(self._longest, len(stemmed) - i), 0, -1):
+                replacement = self._phrases.get(tuple(stemmed[i : i + size]))
+                if replacement is not None:
+                    out.extend(replacement)
+                    i += size
+                    break
+            else:
+                out.append(stemmed[i])
+                i += 1
+        return out
+
+    def analyze(self, text: str) -> list[str]:
+        return self.stems(self.surface(text))
+
+    def content(self, stems: Iterable[str]) -> list[str]:
+        return [s for s in stems if s not in self.stop_stems]
+
+    def signature(self, text: str) -> tuple[str, ...]:
+        """Order-free content of a phrasing: equal signatures mean "asks the same thing"."""
+        return tuple(sorted(set(self.content(self.analyze(text)))))
