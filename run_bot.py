@@ -12,26 +12,12 @@ import sys
 
 from bot.config import Settings
 from bot.console import ConsoleChat
-from bot.engine import Engine
-from bot.knowledge import load_knowledge
+from bot.runtime import build_runtime
 
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set and there is no terminal for the console chat. "
     "Set the token (see .env.example) or run `python run_bot.py --console` in a terminal."
 )
-
-
-def build_engine(settings: Settings) -> Engine:
-    result = load_knowledge(settings.knowledge_dir)
-    if result.knowledge is None:
-        problems = "\n".join(f"  {p}" for p in result.errors)
-        sys.exit(
-            f"The knowledge in {settings.knowledge_dir} has errors:\n{problems}\n"
-            "Fix them (python -m bot check) and start again."
-        )
-    return Engine(
-        result.knowledge, settings.placeholders(), max_message_chars=settings.max_message_chars
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.console and not sys.stdin.isatty():
             print(NO_TOKEN, file=sys.stderr)
             return 2
-        ConsoleChat(build_engine(settings)).run()
+        runtime = build_runtime(settings)
+        ConsoleChat(runtime.engine, reload=runtime.reloader.poll).run()
         return 0
     print("The Telegram adapter is not built yet; use --console.", file=sys.stderr)
     return 2

@@ -26,7 +26,7 @@ class ConsoleChat:
         engine: Engine,
         read: Callable[[str], str] = input,
         out: TextIO = sys.stdout,
-        reload: Callable[[], None] | None = None,
+        reload: Callable[[], object] | None = None,
     ) -> None:
         self.engine = engine
         self._read = read
