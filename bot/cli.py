@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
+import time
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
+from bot import gaps
 from bot.config import Settings
 from bot.engine import Engine
 from bot.evaluation import CaseFileError, engine_answerer, evaluate, format_report, load_cases
@@ -97,6 +101,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gaps(args: argparse.Namespace) -> int:
+    """What to add next, from the questions and feedback the running bot stored."""
+    settings = Settings()
+    path = settings.data_dir / gaps.DB_FILENAME
+    try:
+        conn = gaps.open_database(path)
+    except (OSError, sqlite3.Error) as error:
+        print(f"cannot read {path}: {error}", file=sys.stderr)
+        return 1
+    if conn is None:
+        print(f"no stored questions yet: {path} does not exist (DATA_DIR)", file=sys.stderr)
+        return 1
+    result = load_knowledge(settings.knowledge_dir)
+    engine = Engine(result.knowledge, settings.placeholders()) if result.knowledge else None
+    if engine is None:
+        print("the knowledge has errors: closest entries are left out", file=sys.stderr)
+    with closing(conn):
+        since = gaps.since_days(time.time(), args.days)
+        report = gaps.build_report(conn, engine=engine, since=since, similarity=args.similarity)
+    if args.csv:
+        gaps.write_csv(report, sys.stdout)
+    else:
+        print(gaps.format_text(report, str(path)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_.add_argument("cases", help="the case file")
     evaluate_.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate_.set_defaults(func=cmd_eval)
+
+    gaps_ = sub.add_parser("gaps", help="what staff should add next (stored questions, feedback)")
+    gaps_.add_argument("--csv", action="store_true", help="CSV on stdout, for a spreadsheet")
+    gaps_.add_argument("--days", type=int, metavar="N", help="only the last N days")
+    gaps_.add_argument(
+        "--similarity",
+        type=float,
+        default=gaps.DEFAULT_SIMILARITY,
+        metavar="0-100",
+        help="how alike two questions must be to share a group (default %(default)g)",
+    )
+    gaps_.set_defaults(func=cmd_gaps)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""Assemble what a running bot needs: the engine and its optional services.
+"""Assemble what a running bot needs: the engine and its services (storage, live reload).
 
 Both adapters (``run_bot.py``'s Telegram and console modes) start from here, so they
 serve the same knowledge, record the same events and reload the same way.
@@ -6,13 +6,16 @@ serve the same knowledge, record the same events and reload the same way.
 
 from __future__ import annotations
 
+import atexit
 import sys
 from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.engine import Engine
 from bot.knowledge import load_knowledge
-from bot.services import EventSink, NullReloader, NullSink, Reloader
+from bot.reload import KnowledgeReloader, scan
+from bot.services import EventSink, Reloader
+from bot.storage import SqliteSink
 
 
 class KnowledgeError(SystemExit):
@@ -26,6 +29,17 @@ class Runtime:
     sink: EventSink
     reloader: Reloader
 
+    def close(self) -> None:
+        """Write what is still queued and close the database (also done at exit)."""
+        close = getattr(self.sink, "close", None)
+        if callable(close):
+            close()
+
+
+def engine_values(settings: Settings) -> dict[str, object]:
+    """Placeholders for knowledge texts, including ``{retention_days}`` for /privacy."""
+    return {**settings.placeholders(), "retention_days": settings.retention_days}
+
 
 def build_engine(settings: Settings) -> Engine:
     result = load_knowledge(settings.knowledge_dir)
@@ -36,16 +50,21 @@ def build_engine(settings: Settings) -> Engine:
             "Fix them (python -m bot check) and start again."
         )
     return Engine(
-        result.knowledge, settings.placeholders(), max_message_chars=settings.max_message_chars
+        result.knowledge, engine_values(settings), max_message_chars=settings.max_message_chars
     )
 
 
 def build_runtime(settings: Settings | None = None) -> Runtime:
-    """The engine plus storage and live reload (null services until they are built)."""
+    """The engine, SQLite storage in ``DATA_DIR`` and live reload of ``KNOWLEDGE_DIR``."""
     settings = settings or Settings()
+    # The fingerprint comes first, so an edit made while the engine loads is not missed.
+    snapshot = scan(settings.knowledge_dir)[0]
     engine = build_engine(settings)
     print(
         f"Loaded {len(engine.knowledge.entries)} entries from {settings.knowledge_dir}",
         file=sys.stderr,
     )
-    return Runtime(settings, engine, NullSink(), NullReloader())
+    sink = SqliteSink.from_settings(settings)
+    atexit.register(sink.close)
+    reloader = KnowledgeReloader(engine, settings.knowledge_dir, snapshot=snapshot)
+    return Runtime(settings, engine, sink, reloader)
