@@ -13,10 +13,12 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.engine import Alarm, Engine, Reply, ReplyKind
+from bot.runtime import build_engine
 from bot.storage import SCHEMA_VERSION, SqliteSink, connect
 from bot.storage.db import SchemaError
 from bot.storage.keys import SECRET_FILE, user_key
 from bot.storage.retention import DAY_SECONDS
+from tests.conftest import KNOWLEDGE
 
 PATIENT = 5_839_104_277  # a realistic Telegram id: ten digits, more than 32 bits
 OTHER = 7_200_311_958
@@ -305,3 +307,17 @@ def test_stats_summarise_the_week(sink: SqliteSink, engine: Engine) -> None:
     assert "2 unanswered or unsure question(s) from 2 person(s)" in text
     assert "90 days" in text
     assert str(PATIENT) not in text
+
+
+def test_privacy_text_states_the_configured_retention(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        knowledge_dir=KNOWLEDGE,
+        data_dir=tmp_path / "data",
+        retention_days=30,
+    )
+    engine = build_engine(settings)
+    text = engine.composer.message(engine.knowledge.messages.privacy).text
+    assert "after 30 days" in text
+    assert "/forget" in text
+    assert "{" not in text
