@@ -2,6 +2,10 @@
 
 Patients and the knowledge base are normalised the same way, so "slipped disc",
 "slipped discs" and "herniated disc" all become the same stems on both sides.
+
+Stop words are decided on the word as written, before stemming, and come out marked
+with a leading ``~``: "usually" is a stop word but "usual treatments" is not, even
+though both stem to "usual".
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class Normalizer:
                 if key:
                     self._phrases.setdefault(key, target)
         self._longest = max((len(k) for k in self._phrases), default=0)
-        self.stop_stems = frozenset(stem(w) for phrase in stop_words for w in words(phrase))
+        self.stop_words = frozenset(w for phrase in stop_words for w in words(phrase))
 
     def surface(self, text: str) -> list[str]:
         """Word tokens with texting shorthand expanded ("hw" -> "how")."""
@@ -42,10 +46,8 @@ class Normalizer:
         return out
 
     def stems(self, tokens: Sequence[str]) -> list[str]:
-        """Stems after synonym replacement (longest phrase first)."""
+        """Stems after synonym replacement (longest phrase first); stop words as ``~stem``."""
         stemmed = [stem(t) for t in tokens]
-        if not self._longest:
-            return stemmed
         out: list[str] = []
         i = 0
         while i < len(stemmed):
@@ -56,15 +58,19 @@ class Normalizer:
                     i += size
                     break
             else:
-                out.append(stemmed[i])
+                out.append(f"~{stemmed[i]}" if tokens[i] in self.stop_words else stemmed[i])
                 i += 1
         return out
 
     def analyze(self, text: str) -> list[str]:
         return self.stems(self.surface(text))
 
+    @staticmethod
+    def is_stop(stem_: str) -> bool:
+        return stem_.startswith("~")
+
     def content(self, stems: Iterable[str]) -> list[str]:
-        return [s for s in stems if s not in self.stop_stems]
+        return [s for s in stems if not s.startswith("~")]
 
     def signature(self, text: str) -> tuple[str, ...]:
         """Order-free content of a phrasing: equal signatures mean "asks the same thing"."""

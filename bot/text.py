@@ -60,6 +60,14 @@ def stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+-\s+")
+
+
+def clauses(sentence: str) -> list[str]:
+    """Split a sentence at commas and semicolons: "I can't pee, what does it cost?"."""
+    return [c for c in (part.strip() for part in _CLAUSE_BREAK.split(sentence)) if c]
+
+
 def sentences(text: str) -> list[str]:
     """Split a message into sentences, so a question at the end of a story can stand alone."""
     return [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]

@@ -27,6 +27,7 @@ phrasings that share a word with the message, not with the size of the knowledge
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -36,22 +37,50 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from bot.engine.english import zipf
 from bot.knowledge.schema import Entry
 from bot.normalize import Normalizer
-from bot.text import sentences, words
+from bot.text import clauses, sentences, stem, words
 
-# Share of the score from query coverage vs phrasing coverage (geometric weights).
-QUERY_COVERAGE_WEIGHT = 0.6
+# Exponents of query coverage and phrasing coverage in the token score.
+QUERY_COVERAGE_POWER = 0.8
+PHRASING_COVERAGE_POWER = 0.8
+# Answers are indexed too, as weak documents scored on query coverage alone: a word
+# patients use that only the answer contains ("diagnose") still finds its entry.
+ANSWER_FACTOR = 0.0
+# Each entry is also indexed as one bag of all its phrasings, scored on query coverage:
+# a message that mixes words from two phrasings of the same entry still finds it.
+ENTRY_BAG_FACTOR = 0.6
 # Stop words count this much of a content word of the same rarity.
-STOP_WORD_FACTOR = 0.15
-# A word unknown to the knowledge base weighs this share of the rarest known word.
-UNKNOWN_WORD_FACTOR = 0.8
+STOP_WORD_FACTOR = 0.3
+# A word unknown to the knowledge base weighs, as a share of the rarest known word's
+# weight, from UNKNOWN_MIN (everyday words such as "friend", Zipf >= COMMON_ZIPF) up to
+# 1 (rare words such as "diabetes", Zipf <= RARE_ZIPF); words in no English dictionary
+# (unfixable typos, names) weigh NON_WORD_FACTOR.
+UNKNOWN_MIN = 0.1
+COMMON_ZIPF = 6.0
+RARE_ZIPF = 3.0
+UNKNOWN_SCALE = 2.0
+NON_WORD_FACTOR = 0.6
+# Known words that are common in everyday English ("best", "time") say less about the
+# topic than their rarity inside a small knowledge base suggests: their weight is cut
+# by up to this share, in proportion to how common they are (RARE_ZIPF..COMMON_ZIPF).
+GENERAL_WORD_DISCOUNT = 0.25
+# Words at least this common in English are never treated as typos.
+REAL_WORD_ZIPF = 3.0
+# A stem the index lacks matches an indexed stem that extends or shortens it by at most
+# this many letters ("diagnos" -> "diagnosi", "younger" -> "young"), when the shorter
+# has at least STEM_PREFIX_MIN letters: the stemmer does not always meet itself.
+STEM_PREFIX_SLACK = 3
+STEM_PREFIX_MIN = 6
 # Share of the final score from character-level similarity of the content words.
 CHAR_SIMILARITY_WEIGHT = 0.15
 # Candidates re-scored with the character-level term.
 RESCORE_CANDIDATES = 40
 # Only messages with at most this many sentences are split into segments.
 MAX_SEGMENTS = 12
+# Also score each clause of a sentence on its own ("I can't pee, what does it cost?").
+CLAUSE_SEGMENTS = True
 
 
 @dataclass(frozen=True)
@@ -65,6 +94,7 @@ class Candidate:
 class _Analysis:
     stems: frozenset[str]
     content: str
+    surface: dict[str, str]
 
 
 class Matcher:
@@ -88,24 +118,44 @@ class Matcher:
             for text in (*entry.questions, entry.title):
                 texts.append(text)
                 owners.append(index)
+        phrasings = len(texts)
+        factors = [1.0] * phrasings
+        for factor, documents in (
+            (ANSWER_FACTOR, [e.answer for e in self.entries]),
+            (ENTRY_BAG_FACTOR, [" ".join((*e.questions, e.title)) for e in self.entries]),
+        ):
+            if factor > 0:
+                texts.extend(documents)
+                owners.extend(range(len(self.entries)))
+                factors.extend([factor] * len(documents))
         self._texts = texts
         self._owner = np.asarray(owners, dtype=np.int64)
+        is_answer = np.arange(len(texts)) >= phrasings
+        self._p_power = np.where(is_answer, 0.0, PHRASING_COVERAGE_POWER)
+        self._factor = np.asarray(factors)
+        self._is_answer = is_answer
 
         analysed = [self._analyse_tokens(normalizer.surface(t)) for t in texts]
         self._phrasing_content = [a.content for a in analysed]
 
         entry_stems: list[set[str]] = [set() for _ in self.entries]
-        for owner, a in zip(owners, analysed, strict=True):
+        for owner, a in zip(owners[:phrasings], analysed[:phrasings], strict=True):
             entry_stems[owner] |= a.stems
         df = Counter(s for stems in entry_stems for s in stems)
         n = max(len(self.entries), 1)
         self._weight: dict[str, float] = {}
+        # Words only answers use weigh by how many answers use them.
+        answer_df = Counter(s for a in analysed[phrasings:] for s in a.stems)
+        df.update({s: c for s, c in answer_df.items() if s not in df})
+        stem_surface = {stem(w): w for t in texts for w in normalizer.surface(t)}
         for s, count in df.items():
             idf = math.log(1 + (n - count + 0.5) / (count + 0.5))
-            self._weight[s] = idf * (STOP_WORD_FACTOR if s in normalizer.stop_stems else 1.0)
-        max_idf = math.log(1 + (n - 0.5) / 1.5)
-        self._unknown_weight = max_idf * UNKNOWN_WORD_FACTOR
-        self._stop_unknown_weight = max_idf * STOP_WORD_FACTOR
+            if normalizer.is_stop(s):
+                self._weight[s] = idf * STOP_WORD_FACTOR
+            else:
+                self._weight[s] = idf * self._general_factor(stem_surface.get(s, s))
+        self._max_idf = math.log(1 + (n - 0.5) / 1.5)
+        self._stop_unknown_weight = self._max_idf * STOP_WORD_FACTOR
 
         postings: dict[str, list[int]] = {}
         totals = np.zeros(len(texts))
@@ -114,6 +164,7 @@ class Matcher:
                 postings.setdefault(s, []).append(number)
             totals[number] = sum(self._weight[s] for s in a.stems)
         self._postings = {s: np.asarray(p, dtype=np.int64) for s, p in postings.items()}
+        self._sorted_stems = sorted(s for s in postings if not normalizer.is_stop(s))
         self._totals = np.where(totals > 0, totals, 1.0)
 
         vocabulary = Counter(w for t in texts for w in normalizer.surface(t))
@@ -127,6 +178,14 @@ class Matcher:
                 self._by_letter.setdefault(word[0], []).append(word)
         self._corrections: dict[str, tuple[str, ...]] = {}
 
+    @staticmethod
+    def _general_factor(word: str) -> float:
+        frequency = zipf(word)
+        if frequency is None or not GENERAL_WORD_DISCOUNT:
+            return 1.0
+        commonness = (frequency - RARE_ZIPF) / (COMMON_ZIPF - RARE_ZIPF)
+        return 1.0 - GENERAL_WORD_DISCOUNT * min(1.0, max(0.0, commonness))
+
     @property
     def vocabulary(self) -> frozenset[str]:
         """Words the knowledge base uses, so the safety check does not "correct" them."""
@@ -137,6 +196,9 @@ class Matcher:
     def _correct(self, token: str) -> tuple[str, ...]:
         """The token, its nearest known spelling, or the two known words it runs together."""
         if token in self._vocabulary or len(token) < self._min_typo or not token.isalpha():
+            return (token,)
+        frequency = zipf(token)
+        if frequency is not None and frequency >= REAL_WORD_ZIPF:
             return (token,)
         cached = self._corrections.get(token)
         if cached is not None:
@@ -165,28 +227,64 @@ class Matcher:
     def _analyse_tokens(self, tokens: Sequence[str]) -> _Analysis:
         stems = self._normalizer.stems(tokens)
         content = self._normalizer.content(stems)
-        return _Analysis(frozenset(stems), " ".join(sorted(set(content))))
+        surface = {stem(t): t for t in tokens if t not in self._normalizer.stop_words}
+        return _Analysis(frozenset(stems), " ".join(sorted(set(content))), surface)
 
     def _analyse_query(self, text: str) -> _Analysis:
         tokens = [w for t in self._normalizer.surface(text) for w in self._correct(t)]
-        return self._analyse_tokens(tokens)
+        analysis = self._analyse_tokens(tokens)
+        unknown = [
+            s
+            for s in analysis.stems
+            if s not in self._weight
+            and not self._normalizer.is_stop(s)
+            and len(s) >= STEM_PREFIX_MIN
+        ]
+        if not unknown:
+            return analysis
+        stems = set(analysis.stems)
+        for s in unknown:
+            near = self._stem_variant(s)
+            if near is not None:
+                stems.discard(s)
+                stems.add(near)
+        content = " ".join(sorted(x for x in stems if not self._normalizer.is_stop(x)))
+        return _Analysis(frozenset(stems), content, analysis.surface)
+
+    def _stem_variant(self, s: str) -> str | None:
+        """An indexed stem that is ``s`` with a short ending added or removed."""
+        for cut in range(len(s), max(STEM_PREFIX_MIN, len(s) - STEM_PREFIX_SLACK) - 1, -1):
+            prefix = s[:cut]
+            at = bisect.bisect_left(self._sorted_stems, prefix)
+            while at < len(self._sorted_stems) and self._sorted_stems[at].startswith(prefix):
+                candidate = self._sorted_stems[at]
+                if abs(len(candidate) - len(s)) <= STEM_PREFIX_SLACK and (
+                    candidate.startswith(s) or s.startswith(candidate)
+                ):
+                    return candidate
+                at += 1
+        return None
 
     # --- scoring ---------------------------------------------------------------
 
-    def _query_weight(self, s: str) -> float:
+    def _query_weight(self, s: str, surface: str) -> float:
         known = self._weight.get(s)
         if known is not None:
             return known
-        if s in self._normalizer.stop_stems:
+        if self._normalizer.is_stop(s):
             return self._stop_unknown_weight
-        return self._unknown_weight
+        frequency = zipf(surface)
+        if frequency is None:
+            return self._max_idf * NON_WORD_FACTOR
+        share = (COMMON_ZIPF - frequency) / (COMMON_ZIPF - RARE_ZIPF)
+        return self._max_idf * UNKNOWN_SCALE * min(1.0, max(UNKNOWN_MIN, share))
 
     def _score_segment(self, query: _Analysis) -> np.ndarray:
         """Token score of every phrasing for one segment of the message."""
         matched = np.zeros(len(self._texts))
         total = 0.0
         for s in query.stems:
-            total += self._query_weight(s)
+            total += self._query_weight(s, query.surface.get(s, s))
             posting = self._postings.get(s)
             if posting is not None:
                 matched[posting] += self._weight[s]
@@ -194,16 +292,23 @@ class Matcher:
             return matched
         q_cov = np.minimum(matched / total, 1.0)
         p_cov = np.minimum(matched / self._totals, 1.0)
-        score: np.ndarray = np.power(q_cov, QUERY_COVERAGE_WEIGHT) * np.power(
-            p_cov, 1 - QUERY_COVERAGE_WEIGHT
+        score: np.ndarray = (
+            np.power(q_cov, QUERY_COVERAGE_POWER) * np.power(p_cov, self._p_power) * self._factor
         )
         return score
 
     def _segments(self, text: str) -> list[str]:
+        """The whole message, its sentences, and (if enabled) the clauses of each."""
         parts = sentences(text)
-        if len(parts) <= 1 or len(parts) > MAX_SEGMENTS:
+        if len(parts) > MAX_SEGMENTS:
             return [text]
-        return [text, *parts]
+        segments = [text] if len(parts) <= 1 else [text, *parts]
+        if CLAUSE_SEGMENTS:
+            for part in parts:
+                pieces = clauses(part)
+                if len(pieces) > 1:
+                    segments += pieces
+        return segments
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """Best entries first; scores 0-100. Empty when no word of the message is known."""

@@ -136,6 +136,7 @@ class MatchingFile(Strict):
 # --- messages.yaml ----------------------------------------------------------------
 
 Message = Annotated[Text, Field(max_length=MAX_MESSAGE)]
+CommandName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
 
 
 class SmalltalkIntent(Strict):
@@ -173,4 +174,6 @@ class MessagesFile(Strict):
     non_text: Message
     too_long: Message
     error: Message
+    # Telegram's command menu: command name -> description (Telegram allows 1-256 chars).
+    commands: dict[CommandName, Annotated[Text, Field(max_length=256)]] = {}
     smalltalk: dict[Id, SmalltalkIntent] = {}
