@@ -9,10 +9,9 @@ Four lists, from the questions and feedback the bot stored (:mod:`bot.storage`):
 3. entries most often rated "not helpful";
 4. did-you-mean suggestions most often rejected with "none of these".
 
-Similar questions are grouped by comparing their specific words (the matcher's stems
-and synonyms, minus stop words and words common to the whole knowledge base) with
-rapidfuzz's ``token_set_ratio``, so "neck pain?", "do you treat neck pain" and "can
-stem cells fix my neck pain" land in one group.
+Similar questions are grouped by the specific words they share (:class:`Similarity`),
+so "neck pain?", "do you treat neck pain" and "can stem cells fix my neck pain" land in
+one group, and "do you treat knee pain" in another.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import csv
 import sqlite3
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -29,17 +28,29 @@ from typing import TextIO
 from rapidfuzz import fuzz, process
 
 from bot.engine import Engine, ReplyKind
+from bot.engine.english import zipf
 from bot.normalize import Normalizer
 from bot.storage import DB_FILENAME, connect
 from bot.storage.retention import DAY_SECONDS, day_of
-from bot.text import words
+from bot.text import stem, words
 
-# Two questions whose normalised words score at least this (0-100) share a group.
-DEFAULT_SIMILARITY = 70.0
+# Two questions share a group when their shared words carry at least this share (0-100)
+# of the lighter question's weight (see Similarity).
+DEFAULT_SIMILARITY = 60.0
 EXAMPLE_CHARS = 70
 SIMILAR_SHOWN = 3
 # Words in the phrasings of at least this share of entries are too common to group on.
 COMMON_WORD_SHARE = 1 / 3
+# A word's weight is its rarity in English (7 minus its Zipf frequency), within these
+# bounds; words the knowledge base already uses count this much less.
+MIN_RARITY, MAX_RARITY, DEFAULT_RARITY = 0.5, 5.0, 2.5
+# Words not in the English list are mostly typos ("nek") and names: rare, not extreme.
+UNKNOWN_RARITY = 3.5
+KNOWN_WORD_FACTOR = 0.5
+# Two words this alike (rapidfuzz ratio, 0-100), neither shorter than MIN_TYPO_CHARS,
+# count as the same word: "nek" and "neck", "alcohl" and "alcohol".
+TYPO_RATIO = 85.0
+MIN_TYPO_CHARS = 3
 
 __all__ = [
     "DB_FILENAME",
@@ -114,58 +125,109 @@ class _Question:
 # --- grouping ------------------------------------------------------------------------
 
 
-def similarity_key(engine: Engine | None) -> Callable[[str], str]:
-    """What two questions are compared on: their specific words, as the matcher reads them.
+class Similarity:
+    """Decides whether two questions are about the same missing topic.
 
-    Stems after the clinic's synonyms, without stop words and without the words found in
-    the phrasings of a third or more of the entries ("stem", "cell", "back", "pain"):
-    those say nothing about which topic is missing.
+    Each question becomes its content words (the matcher's stems and synonyms, without
+    stop words), weighted by how specific they are: words in the phrasings of a third or
+    more of the entries ("stem", "cell", "back", "pain") count nothing, everyday English
+    words little ("treat", "where"), rare words and words the knowledge base has never
+    seen most ("neck", "parking", "mongolia"). Two questions score the weight of their
+    shared words as a share of the lighter question's weight, 0-100: "neck pain?" and
+    "can stem cells fix my neck pain" score 100, "do you treat neck pain" and "do you
+    treat knee pain" under 50.
     """
-    if engine is None:
-        return lambda text: " ".join(words(text))
-    k = engine.knowledge
-    normalizer = Normalizer(k.synonyms.synonyms, k.synonyms.spelling, k.matching.stop_words)
-    per_entry: Counter[str] = Counter()
-    for entry in k.entries:
-        per_entry.update(
-            {s for q in entry.questions for s in normalizer.content(normalizer.analyze(q))}
+
+    def __init__(self, engine: Engine | None) -> None:
+        self._normalizer: Normalizer | None = None
+        self._entry_share: dict[str, float] = {}
+        if engine is None:
+            return
+        k = engine.knowledge
+        self._normalizer = Normalizer(
+            k.synonyms.synonyms, k.synonyms.spelling, k.matching.stop_words
         )
-    common = {s for s, n in per_entry.items() if n >= COMMON_WORD_SHARE * len(k.entries)}
+        per_entry: Counter[str] = Counter()
+        for entry in k.entries:
+            per_entry.update({s for q in entry.questions for s in self._content(q)})
+        self._entry_share = {s: n / len(k.entries) for s, n in per_entry.items()}
 
-    def key(text: str) -> str:
-        content = normalizer.content(normalizer.analyze(text))
-        specific = [s for s in content if s not in common]
-        return " ".join(specific or content) or " ".join(words(text))
+    def _content(self, text: str) -> list[str]:
+        if self._normalizer is None:
+            return [stem(w) for w in words(text)]
+        return self._normalizer.content(self._normalizer.analyze(text))
 
-    return key
+    def weights(self, text: str) -> dict[str, float]:
+        """The question's words and how much each says about its topic."""
+        surface = self._normalizer.surface(text) if self._normalizer else words(text)
+        rarity = {stem(w): _rarity(w) for w in surface}
+        found: dict[str, float] = {}
+        for s in self._content(text):
+            share = self._entry_share.get(s, 0.0)
+            if share >= COMMON_WORD_SHARE:
+                continue
+            weight = rarity.get(s, DEFAULT_RARITY)
+            found[s] = weight * (KNOWN_WORD_FACTOR if share > 0 else 1.0)
+        return found
+
+    @staticmethod
+    def score(a: dict[str, float], b: dict[str, float]) -> float:
+        """The weight of the shared words (typos forgiven), as a share of the lighter side."""
+        shared = 0.0
+        for word, weight in a.items():
+            if word in b:
+                shared += min(weight, b[word])
+                continue
+            close = process.extractOne(word, list(b), scorer=fuzz.ratio, score_cutoff=TYPO_RATIO)
+            if close is not None and min(len(word), len(close[0])) >= MIN_TYPO_CHARS:
+                shared += min(weight, b[close[0]])
+        lighter = min(sum(a.values()), sum(b.values()))
+        return min(100.0, 100.0 * shared / lighter) if lighter > 0 else 0.0
+
+
+def _rarity(word: str) -> float:
+    """How rare ``word`` is in everyday English: 0.5 ("the") up to 5 ("mongolia")."""
+    frequency = zipf(word)
+    if frequency is None:
+        return UNKNOWN_RARITY
+    return min(MAX_RARITY, max(MIN_RARITY, 7.0 - frequency))
 
 
 def group_similar(
-    texts: Sequence[str], key: Callable[[str], str], threshold: float = DEFAULT_SIMILARITY
+    texts: Sequence[str], similarity: Similarity, threshold: float = DEFAULT_SIMILARITY
 ) -> list[list[int]]:
     """Indices of ``texts`` in groups of similar questions, biggest group first.
 
-    Single linkage over rapidfuzz's ``token_set_ratio``: a question joins the group of
-    the most similar question seen so far when they score at least ``threshold``. The
-    set ratio scores 100 when one question's words are all in the other ("neck pain?"
-    and "can stem cells fix my neck pain"), which is what staff mean by "the same gap".
-    The most frequent wordings are placed first, so they anchor the groups.
+    The most frequent wordings found groups; every other question joins the founder it
+    scores highest with, if at least ``threshold``. Comparing with founders only (not
+    with every member) keeps one vague question from chaining unrelated groups together.
     """
-    by_key: dict[str, list[int]] = {}
+    by_text: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
-        by_key.setdefault(key(text), []).append(i)
-    placed: list[str] = []
-    group_of: list[int] = []
+        by_text.setdefault(" ".join(words(text)) or text, []).append(i)
+    founders: list[dict[str, float]] = []
     groups: list[list[int]] = []
-    for k in sorted(by_key, key=lambda k: (-len(by_key[k]), by_key[k][0])):
-        found = process.extractOne(k, placed, scorer=fuzz.token_set_ratio, score_cutoff=threshold)
-        if found is None:
-            group_of.append(len(groups))
-            groups.append([])
-        else:
-            group_of.append(group_of[found[2]])
-        placed.append(k)
-        groups[group_of[-1]].extend(by_key[k])
+    founders_with: dict[str, list[int]] = {}  # word -> founders that have it
+    for folded in sorted(by_text, key=lambda t: (-len(by_text[t]), by_text[t][0])):
+        weights = similarity.weights(texts[by_text[folded][0]])
+        vocabulary = list(founders_with)
+        candidates = {
+            f
+            for word in weights
+            for near, _, _ in process.extract(
+                word, vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO, limit=None
+            )
+            for f in founders_with[near]
+        }
+        scored = [(similarity.score(weights, founders[f]), -f) for f in candidates]
+        best, founder = max(scored, default=(0.0, 0))
+        if weights and best >= threshold:
+            groups[-founder].extend(by_text[folded])
+            continue
+        for word in weights:
+            founders_with.setdefault(word, []).append(len(founders))
+        founders.append(weights)
+        groups.append(list(by_text[folded]))
     return sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
 
 
@@ -251,7 +313,7 @@ def _unanswered(
 ) -> list[QuestionGroup]:
     open_ = [q for q in questions if q.picked is None]
     groups = []
-    for members in group_similar([q.text for q in open_], similarity_key(engine), threshold):
+    for members in group_similar([q.text for q in open_], Similarity(engine), threshold):
         texts = _most_common(open_[i].text for i in members)
         closest, score, answered = None, 0.0, None
         if engine is not None:
