@@ -115,8 +115,19 @@ def test_a_vague_question_does_not_chain_two_groups(engine: Engine) -> None:
 
 
 def test_the_threshold_decides_how_alike_is_alike(engine: Engine) -> None:
-    assert len(grouped(PARKING, engine)) == 1
-    assert len(grouped(PARKING, engine, threshold=100.0)) == 2
+    similarity = gaps.Similarity(engine)
+    pairs = [
+        ["do you treat neck pain", "can stem cells fix my neck pain"],
+        ["is there parking at the clinic", "parking for my wheelchair"],
+        ["can I drink alcohol after the injection", "alcohol and the shot"],
+    ]
+    # As group_similar scores it: the second question against the first (the founder).
+    scored = [
+        (similarity.score(similarity.weights(b), similarity.weights(a)), [a, b]) for a, b in pairs
+    ]
+    score, pair = next((s, p) for s, p in scored if 0 < s < 100)
+    assert len(grouped(pair, engine, threshold=score)) == 1
+    assert len(grouped(pair, engine, threshold=score + 0.1)) == 2
 
 
 def test_grouping_works_without_knowledge() -> None:
