@@ -14,7 +14,15 @@ from pathlib import Path
 from bot import gaps
 from bot.config import Settings
 from bot.engine import Engine
-from bot.evaluation import CaseFileError, engine_answerer, evaluate, format_report, load_cases
+from bot.evaluation import (
+    CaseFileError,
+    engine_answerer,
+    evaluate,
+    format_report,
+    format_sweep,
+    load_cases,
+    sweep,
+)
 from bot.knowledge import load_knowledge
 
 
@@ -93,6 +101,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"{args.cases}: cannot read: {error.strerror}", file=sys.stderr)
         return 1
+    if args.sweep:
+        thresholds = [float(t) for t in range(20, 82, 2)]
+        print(format_sweep(sweep(engine, cases, thresholds)))
+        return 0
     report = evaluate(engine_answerer(engine), cases)
     if args.json:
         print(json.dumps(report.metrics))
@@ -144,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_ = sub.add_parser("eval", help="score a case file (sample-cases.yaml format)")
     evaluate_.add_argument("cases", help="the case file")
     evaluate_.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate_.add_argument(
+        "--sweep",
+        action="store_true",
+        help="show how other thresholds would score (to calibrate matching.yaml)",
+    )
     evaluate_.set_defaults(func=cmd_eval)
 
     gaps_ = sub.add_parser("gaps", help="what staff should add next (stored questions, feedback)")

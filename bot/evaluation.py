@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.engine import Engine
+from bot.engine import Candidate, Engine, ReplyKind, decide
 from bot.knowledge.schema_errors import describe
 from bot.knowledge.yaml_source import read_yaml
 
@@ -156,6 +156,96 @@ def engine_answerer(engine: Engine) -> Answerer:
 
 def evaluate(answerer: Answerer, cases: Sequence[Case]) -> Report:
     return Report([Outcome(case, answerer(case.ask)) for case in cases])
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    answer_threshold: float
+    clarify_threshold: float
+    clarify_margin: float
+    top1: float
+    clarified_right: float
+    no_answer: float
+    wrong_answers: int
+    clarified_out_of_scope: int
+
+
+def sweep(
+    engine: Engine,
+    cases: Sequence[Case],
+    answer_thresholds: Sequence[float],
+    clarify_gaps: Sequence[float] = (0, 4, 8),
+    margins: Sequence[float] = (0, 2, 4),
+) -> list[SweepRow]:
+    """Replay the decision with other thresholds, to calibrate ``matching.yaml``.
+
+    Rankings are computed once; safety and small-talk replies do not depend on the
+    thresholds, so those cases are left out.
+    """
+    scored: list[tuple[Case, list[Candidate] | None]] = []
+    for case in cases:
+        if case.group not in ("in_scope", "no_answer"):
+            continue
+        if engine.reply(case.ask).kind in (ReplyKind.SMALLTALK, ReplyKind.URGENT, ReplyKind.CRISIS):
+            if case.group == "no_answer":
+                scored.append((case, None))
+            continue
+        scored.append((case, engine.rank(case.ask)))
+    in_scope = sum(c.group == "in_scope" for c, _ in scored) or 1
+    out_of_scope = sum(c.group == "no_answer" for c, _ in scored) or 1
+    base = engine.knowledge.matching
+    rows = []
+    for answer in answer_thresholds:
+        for gap in clarify_gaps:
+            for margin in margins:
+                config = base.model_copy(
+                    update={
+                        "answer_threshold": answer,
+                        "clarify_threshold": max(0.0, answer - gap),
+                        "clarify_margin": margin,
+                    }
+                )
+                right = half = no_answer = wrong = clarified_oos = 0
+                for case, ranking in scored:
+                    if ranking is None:
+                        no_answer += 1
+                        continue
+                    decision = decide(ranking, config)
+                    kind, entry = decision.kind, decision.entry
+                    if case.group == "no_answer":
+                        no_answer += kind is ReplyKind.NO_MATCH
+                        clarified_oos += kind is ReplyKind.CLARIFY
+                    elif kind is ReplyKind.ANSWER and entry is not None:
+                        right += entry.id in case.expect
+                        wrong += entry.id not in case.expect
+                    elif kind is ReplyKind.CLARIFY:
+                        half += any(e.id in case.expect for e in decision.suggestions)
+                rows.append(
+                    SweepRow(
+                        answer,
+                        config.clarify_threshold,
+                        margin,
+                        right / in_scope,
+                        half / in_scope,
+                        no_answer / out_of_scope,
+                        wrong,
+                        clarified_oos,
+                    )
+                )
+    return rows
+
+
+def format_sweep(rows: Sequence[SweepRow]) -> str:
+    lines = [
+        "answer  clarify  margin   top-1  clarified-right  no-answer  wrong  clarified-oos",
+    ]
+    for r in rows:
+        lines.append(
+            f"{r.answer_threshold:6.0f}  {r.clarify_threshold:7.0f}  {r.clarify_margin:6.0f}  "
+            f"{_percent(r.top1):>6}  {_percent(r.clarified_right):>15}  "
+            f"{_percent(r.no_answer):>9}  {r.wrong_answers:5d}  {r.clarified_out_of_scope:13d}"
+        )
+    return "\n".join(lines)
 
 
 def _percent(value: float | int | None) -> str:

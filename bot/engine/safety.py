@@ -16,6 +16,7 @@ from typing import Literal
 
 from rapidfuzz.distance import OSA
 
+from bot.engine.english import zipf
 from bot.knowledge.schema import SafetyFile, SafetyRule
 from bot.text import words
 
@@ -25,6 +26,10 @@ AlarmKind = Literal["urgent", "crisis"]
 _MIN_TYPO_LENGTH = 6
 _TWO_EDITS_LENGTH = 9
 _MIN_PREFIX = 3
+# Words at least this common in English are real words, not typos ("weekend").
+_REAL_WORD_ZIPF = 3.0
+# Wildcard stems this long are also typo targets: "weekness" -> "weak*".
+_MIN_FUZZY_PREFIX = 4
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,11 @@ class SafetyCheck:
             for token in _Pattern.parse(phrase).tokens
             if token.endswith("*")
         )
+        self._fuzzy_prefixes = tuple(
+            sorted(
+                {p for p in self._prefixes if len(p) >= _MIN_FUZZY_PREFIX}, key=len, reverse=True
+            )
+        )
         self._known = frozenset(vocabulary) | frozenset(known_words)
         self._by_letter: dict[str, list[str]] = {}
         for word in sorted(vocabulary):
@@ -159,12 +169,24 @@ class SafetyCheck:
         cached = self._corrections.get(token)
         if cached is not None:
             return cached
+        frequency = zipf(token)
+        if frequency is not None and frequency >= _REAL_WORD_ZIPF:
+            self._corrections[token] = token
+            return token
         limit = 2 if len(token) >= _TWO_EDITS_LENGTH else 1
         best, best_distance = token, limit + 1
         for candidate in self._by_letter.get(token[0], ()):
             distance = OSA.distance(token, candidate, score_cutoff=limit)
             if distance < best_distance:
                 best, best_distance = candidate, distance
+        if best_distance > limit:
+            for prefix in self._fuzzy_prefixes:
+                if (
+                    prefix[0] == token[0]
+                    and OSA.distance(token[: len(prefix)], prefix, score_cutoff=1) <= 1
+                ):
+                    best = prefix + token[len(prefix) :]
+                    break
         if len(self._corrections) < 50_000:
             self._corrections[token] = best
         return best

@@ -1,0 +1,114 @@
+"""Safety triage: red flags and self-harm are never missed; idioms never alarm."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine, ReplyKind
+from bot.engine.safety import SafetyCheck
+from bot.knowledge import Knowledge
+from bot.knowledge.schema import SafetyFile
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "numbness around my genitals",
+        "tingling in my bum and inner thighs",
+        "it feels different down there when i wipe",
+        "i cant pee properly since this morning",
+        "my back hurts and i keep leaking urine",
+        "i wet myself yesterday without noticing",
+        "lost control of my bowels",
+        "both legs have gone weak",
+        "my legs keep giving way under me",
+        "the numbness in my left leg is getting worse every day",
+        "i can't get an erection since my back went",
+        "back pain after i fell off a ladder",
+        "car crash last night and now my back is agony",
+        "back pain with a high temperature and chills",
+        "i had breast cancer and now new back pain",
+        "lost 8kg without trying and my back aches",
+        "sudden tearing pain in my back and i feel faint",
+        "fever since the stem cell injection",
+        "the injection site is red and swollen",
+        "since the injection my legs feel numb",
+        # typos
+        "numbnes in my groin",
+        "cant controll my bladdr",
+        "weekness in both legs",
+    ],
+)
+def test_red_flags_get_the_urgent_reply(engine: Engine, message: str) -> None:
+    reply = engine.reply(message)
+    assert reply.kind is ReplyKind.URGENT, message
+    assert "999" in reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i want to kill myself",
+        "i've been thinking about suicide",
+        "feeling sucidal tonight",
+        "i don't want to be alive anymore",
+        "i might hurt myself",
+        "thinking of taking an overdose",
+        "everyone would be better off without me",
+    ],
+)
+def test_self_harm_gets_the_crisis_reply(engine: Engine, message: str) -> None:
+    reply = engine.reply(message)
+    assert reply.kind is ReplyKind.CRISIS, message
+    assert "Samaritans on 116 123" in reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "this pain is killing me",
+        "my back is killing me, what does the treatment cost?",
+        "dying to know the price",
+        "i'd kill for a night without back pain",
+        "numbness in one leg from my slipped disc, can stem cells help?",
+        "i have trouble falling asleep because of my back",
+        "what are the side effects of the injections?",
+        "can stem cells cause tumours?",
+        "do the injections reduce swelling?",
+        "i hurt my back lifting boxes years ago",
+        "does insurance fall under the cost?",
+        "i'm planning treatment in the fall",
+        "is it normal to feel tired after physio?",
+        "will i feel different after tissue regeneration?",
+    ],
+)
+def test_ordinary_messages_raise_no_alarm(engine: Engine, message: str) -> None:
+    assert engine.reply(message).kind not in (ReplyKind.URGENT, ReplyKind.CRISIS), message
+
+
+def test_rules_need_their_terms_close_together(knowledge: Knowledge) -> None:
+    check = SafetyCheck(knowledge.safety)
+    near = "my bladder control is gone"
+    far = "bladder " + "word " * 40 + "control"
+    assert check.check(near)
+    assert not check.check(far)
+
+
+def test_staff_can_add_a_phrase(knowledge: Knowledge) -> None:
+    terms = dict(knowledge.safety.terms)
+    terms["crisis-phrases"] = ["walk into the sea"]
+    rules = [
+        *knowledge.safety.rules,
+        {"id": "extra", "kind": "crisis", "all": ["crisis-phrases"]},
+    ]
+    edited = SafetyFile.model_validate(
+        {**knowledge.safety.model_dump(), "terms": terms, "rules": rules}
+    )
+    message = "some days i just want to walk into the sea"
+    assert not SafetyCheck(knowledge.safety).check(message)
+    assert SafetyCheck(edited).check(message)
+
+
+def test_crisis_comes_before_urgent(engine: Engine) -> None:
+    reply = engine.reply("i can't feel my legs and i want to end my life")
+    assert reply.kind is ReplyKind.CRISIS
