@@ -1,6 +1,7 @@
 """Run the FAQ bot: on Telegram when TELEGRAM_BOT_TOKEN is set, else as a console chat.
 
 python run_bot.py             # Telegram long polling, or the console with no token
+python run_bot.py --webhook   # Telegram webhook (WEBHOOK_URL, WEBHOOK_PORT, WEBHOOK_SECRET_TOKEN)
 python run_bot.py --console   # the console chat, token or not
 """
 
@@ -21,8 +22,14 @@ NO_TOKEN = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--console", action="store_true", help="chat in this terminal")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--console", action="store_true", help="chat in this terminal")
+    mode.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook (WEBHOOK_URL, WEBHOOK_PORT, WEBHOOK_SECRET_TOKEN)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -30,14 +37,42 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
 
     if args.console or settings.telegram_bot_token is None:
+        if args.webhook:
+            print("--webhook needs TELEGRAM_BOT_TOKEN (see .env.example).", file=sys.stderr)
+            return 2
         if not args.console and not sys.stdin.isatty():
             print(NO_TOKEN, file=sys.stderr)
             return 2
         runtime = build_runtime(settings)
         ConsoleChat(runtime.engine, reload=runtime.reloader.poll).run()
         return 0
-    print("The Telegram adapter is not built yet; use --console.", file=sys.stderr)
-    return 2
+
+    # Imported here so the console works even where the Telegram extras are missing.
+    from bot.telegram import (
+        ConfigurationError,
+        build_application,
+        check_webhook_settings,
+        run_polling,
+        run_webhook,
+    )
+
+    try:
+        if args.webhook:
+            check_webhook_settings(settings)  # before loading anything: fail fast
+    except ConfigurationError as error:
+        print(f"{error} (see .env.example).", file=sys.stderr)
+        return 2
+    runtime = build_runtime(settings)
+    application = build_application(runtime)
+    try:
+        if args.webhook:
+            run_webhook(application)
+        else:
+            run_polling(application)
+    except ConfigurationError as error:
+        print(f"{error} (see .env.example).", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,55 @@
+"""run_bot.py: the modes and their clear exits when the configuration is incomplete."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import KNOWLEDGE, ROOT
+
+
+def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """run_bot.py in an empty directory (no .env), with only the given environment."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run_bot.py"), *args],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "KNOWLEDGE_DIR": str(KNOWLEDGE), **env},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_no_token_and_no_terminal_exits_2(tmp_path: Path) -> None:
+    result = run(tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+
+
+def test_webhook_without_url_or_secret_exits_2(tmp_path: Path) -> None:
+    token = "123:fake"
+    result = run(tmp_path, "--webhook", TELEGRAM_BOT_TOKEN=token)
+    assert result.returncode == 2
+    assert "WEBHOOK_URL" in result.stderr
+    result = run(
+        tmp_path, "--webhook", TELEGRAM_BOT_TOKEN=token, WEBHOOK_URL="https://x.example/hook"
+    )
+    assert result.returncode == 2
+    assert "WEBHOOK_SECRET_TOKEN" in result.stderr
+    assert token not in result.stderr
+
+
+def test_console_mode_still_answers(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run_bot.py"), "--console"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "KNOWLEDGE_DIR": str(KNOWLEDGE)},
+        input="how much does the stem cell treatment cost?\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert "Source:" in result.stdout
