@@ -79,23 +79,23 @@ class _Smalltalk:
 
     def __init__(self, intents: Mapping[str, SmalltalkIntent], normalizer: Normalizer) -> None:
         self._normalizer = normalizer
-        self._phrases = sorted(
-            (
-                (tuple(normalizer.surface(p)), name)
-                for name, intent in intents.items()
-                for p in intent.phrases
-            ),
-            key=lambda item: -len(item[0]),
-        )
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for name, intent in intents.items():
+            for phrase in intent.phrases:
+                tokens = tuple(normalizer.surface(phrase))
+                if tokens:
+                    self._by_first.setdefault(tokens[0], []).append((tokens, name))
+        for phrases in self._by_first.values():
+            phrases.sort(key=lambda item: -len(item[0]))
 
     def intent(self, message: str) -> str | None:
         tokens = self._normalizer.surface(message)
         found: str | None = None
-        i = 0
         leftovers: list[str] = []
+        i = 0
         while i < len(tokens):
-            for phrase, name in self._phrases:
-                if phrase and tuple(tokens[i : i + len(phrase)]) == phrase:
+            for phrase, name in self._by_first.get(tokens[i], ()):
+                if tuple(tokens[i : i + len(phrase)]) == phrase:
                     found = found or name
                     i += len(phrase)
                     break
