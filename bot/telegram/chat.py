@@ -100,6 +100,8 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     # every other chat down (measured: twice the time for 200 concurrent messages).
     reply = state.runtime.engine.reply(text)
     user = update.effective_user
+    # Recorded just before sending: the sink's reference goes into the did-you-mean
+    # buttons, so a later choice can be tied to this question.
     ref = record_reply(state, user.id if user else None, reply)
     out = texts.for_reply(state.runtime.engine, reply, ref)
     reply_to = None if _is_private(message) else message.message_id

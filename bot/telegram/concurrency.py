@@ -19,22 +19,32 @@ _UNLIMITED_ENDPOINTS = frozenset({"sendChatAction"})
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Concurrent across chats, sequential within a chat."""
+    """Concurrent across chats, sequential within a chat.
+
+    PTB's own semaphore is taken before :meth:`do_process_update` runs, so an update
+    waiting for its chat would hold a slot: one patient pasting 100 messages could
+    fill every slot and stall everyone else. Here PTB's bound is only a queue limit;
+    the real bound (``max_concurrent_updates``) is taken once the chat's turn has come.
+    """
+
+    QUEUE_LIMIT = 10_000
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(max(self.QUEUE_LIMIT, max_concurrent_updates))
+        self._running = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._running:
+                await coroutine
             return
         lock = self._locks.setdefault(chat.id, asyncio.Lock())
         self._users[chat.id] = self._users.get(chat.id, 0) + 1
         try:
-            async with lock:
+            async with lock, self._running:
                 await coroutine
         finally:
             self._users[chat.id] -= 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import KNOWLEDGE, ROOT
+from tests.telegram.fake_api import FakeBotApi
+from tests.telegram.harness import TOKEN
 
 
 def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -39,6 +42,35 @@ def test_webhook_without_url_or_secret_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "WEBHOOK_SECRET_TOKEN" in result.stderr
     assert token not in result.stderr
+
+
+def test_run_bot_polls_telegram_api_base_url_and_stops_cleanly(tmp_path: Path) -> None:
+    """The real entry point, configured only by the environment, over real HTTP."""
+    with FakeBotApi(TOKEN) as api:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run_bot.py")],
+            cwd=tmp_path,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "KNOWLEDGE_DIR": str(KNOWLEDGE),
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_BASE_URL": api.base_url,
+                "ADMIN_USER_IDS": "4242",
+            },
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            api.send_text(1001, "/start")
+            assert len(api.wait_sent(1001, 2, timeout=60)) == 2
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Application started" in stderr  # INFO logging is on ...
+    assert TOKEN not in stderr  # ... and the token is not in it
+    assert "setMyCommands" in [c.method for c in api.calls()]
 
 
 def test_console_mode_still_answers(tmp_path: Path) -> None:
