@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     # Imported here so the console works even where the Telegram extras are missing.
+    from telegram.error import InvalidToken
+
     from bot.telegram import (
         ConfigurationError,
         build_application,
@@ -72,6 +74,18 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"{error} (see .env.example).", file=sys.stderr)
         return 2
+    except InvalidToken:
+        # PTB's message for this quotes the token; never let it reach a terminal or log.
+        print(
+            "Telegram rejected TELEGRAM_BOT_TOKEN (ask @BotFather for the current one) "
+            f"at TELEGRAM_API_BASE_URL={settings.telegram_api_base_url}.",
+            file=sys.stderr,
+        )
+        return 2
+    except Exception:
+        # Through logging, whose handlers redact the token, not the bare traceback hook.
+        logging.getLogger("run_bot").exception("the bot stopped on an unexpected error")
+        return 1
     return 0
 
 

@@ -73,13 +73,11 @@ def category_menu(engine: Engine, category: Category, entries: Sequence[Entry]) 
 
 
 def _source_lines(source: Source) -> tuple[str, str]:
+    """One source: its title, then who published it and when, then its address."""
     details = ", ".join(str(v) for v in (source.publisher, source.date) if v)
-    text = f"• {source.title}" + (f" ({details})" if details else "")
-    markup = f"• <b>{_esc(source.title)}</b>" + (f" ({_esc(details)})" if details else "")
-    if source.url:
-        text += f"\n  {source.url}"
-        markup += f"\n  {_esc(source.url)}"
-    return text, markup
+    lines = [(f"• {source.title}", f"• <b>{_esc(source.title)}</b>")]
+    lines += [(f"  {value}", f"  {_esc(value)}") for value in (details, source.url) if value]
+    return "\n".join(t for t, _ in lines), "\n".join(h for _, h in lines)
 
 
 def sources(engine: Engine, retention_days: int) -> Outgoing:

@@ -73,6 +73,15 @@ def test_run_bot_polls_telegram_api_base_url_and_stops_cleanly(tmp_path: Path) -
     assert "setMyCommands" in [c.method for c in api.calls()]
 
 
+def test_a_rejected_token_exits_2_without_printing_it(tmp_path: Path) -> None:
+    wrong = "999:WRONG-secret-token-abc"
+    with FakeBotApi(TOKEN) as api:  # knows only TOKEN: answers 401 Unauthorized
+        result = run(tmp_path, TELEGRAM_BOT_TOKEN=wrong, TELEGRAM_API_BASE_URL=api.base_url)
+    assert result.returncode == 2
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in result.stderr
+    assert wrong not in result.stderr and "WRONG-secret" not in result.stderr
+
+
 def test_console_mode_still_answers(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "run_bot.py"), "--console"],
