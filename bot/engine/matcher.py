@@ -43,24 +43,24 @@ from bot.normalize import Normalizer
 from bot.text import clauses, sentences, stem, words
 
 # Exponents of query coverage and phrasing coverage in the token score.
-QUERY_COVERAGE_POWER = 0.8
-PHRASING_COVERAGE_POWER = 0.8
+QUERY_COVERAGE_POWER = 1.0
+PHRASING_COVERAGE_POWER = 0.6
 # Answers are indexed too, as weak documents scored on query coverage alone: a word
 # patients use that only the answer contains ("diagnose") still finds its entry.
 ANSWER_FACTOR = 0.5
 # Each entry is also indexed as one bag of all its phrasings, scored on query coverage:
 # a message that mixes words from two phrasings of the same entry still finds it.
-ENTRY_BAG_FACTOR = 0.7
+ENTRY_BAG_FACTOR = 0.6
 # Stop words count this much of a content word of the same rarity.
 STOP_WORD_FACTOR = 0.15
 # A word unknown to the knowledge base weighs, as a share of the rarest known word's
 # weight, from UNKNOWN_MIN (everyday words such as "friend", Zipf >= COMMON_ZIPF) up to
 # 1 (rare words such as "diabetes", Zipf <= RARE_ZIPF); words in no English dictionary
 # (unfixable typos, names) weigh NON_WORD_FACTOR.
-UNKNOWN_MIN = 0.1
+UNKNOWN_MIN = 0.2
 COMMON_ZIPF = 6.0
 RARE_ZIPF = 3.0
-UNKNOWN_SCALE = 1.5
+UNKNOWN_SCALE = 3.0
 NON_WORD_FACTOR = 0.6
 # Known words that are common in everyday English ("best", "time") say less about the
 # topic than their rarity inside a small knowledge base suggests: their weight is cut
