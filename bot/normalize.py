@@ -3,8 +3,8 @@
 Patients and the knowledge base are normalised the same way, so "slipped disc",
 "slipped discs" and "herniated disc" all become the same stems on both sides.
 
-Stop words are decided on the word as written, before stemming, and come out marked
-with a leading ``~``: "usually" is a stop word but "usual treatments" is not, even
+Stop words (and numbers) are decided on the word as written, before stemming, and come
+out marked with a leading ``~``: "usually" is a stop word but "usual treatments" is not, even
 though both stem to "usual".
 """
 
@@ -58,7 +58,8 @@ class Normalizer:
                     i += size
                     break
             else:
-                out.append(f"~{stemmed[i]}" if tokens[i] in self.stop_words else stemmed[i])
+                stop = tokens[i] in self.stop_words or tokens[i].isdigit()
+                out.append(f"~{stemmed[i]}" if stop else stemmed[i])
                 i += 1
         return out
 

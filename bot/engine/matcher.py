@@ -43,7 +43,7 @@ from bot.normalize import Normalizer
 from bot.text import clauses, sentences, stem, words
 
 # Exponents of query coverage and phrasing coverage in the token score.
-QUERY_COVERAGE_POWER = 1.0
+QUERY_COVERAGE_POWER = 0.8
 PHRASING_COVERAGE_POWER = 0.6
 # Answers are indexed too, as weak documents scored on query coverage alone: a word
 # patients use that only the answer contains ("diagnose") still finds its entry.
@@ -52,20 +52,21 @@ ANSWER_FACTOR = 0.5
 # a message that mixes words from two phrasings of the same entry still finds it.
 ENTRY_BAG_FACTOR = 0.6
 # Stop words count this much of a content word of the same rarity.
-STOP_WORD_FACTOR = 0.15
+STOP_WORD_FACTOR = 0.1
 # A word unknown to the knowledge base weighs, as a share of the rarest known word's
 # weight, from UNKNOWN_MIN (everyday words such as "friend", Zipf >= COMMON_ZIPF) up to
 # 1 (rare words such as "diabetes", Zipf <= RARE_ZIPF); words in no English dictionary
 # (unfixable typos, names) weigh NON_WORD_FACTOR.
-UNKNOWN_MIN = 0.2
+UNKNOWN_MIN = 0.1
 COMMON_ZIPF = 6.0
 RARE_ZIPF = 3.0
-UNKNOWN_SCALE = 3.0
+UNKNOWN_SCALE = 2.0
+UNKNOWN_DECAY = 1.0
 NON_WORD_FACTOR = 0.6
 # Known words that are common in everyday English ("best", "time") say less about the
 # topic than their rarity inside a small knowledge base suggests: their weight is cut
 # by up to this share, in proportion to how common they are (RARE_ZIPF..COMMON_ZIPF).
-GENERAL_WORD_DISCOUNT = 0.5
+GENERAL_WORD_DISCOUNT = 0.75
 # Words at least this common in English are never treated as typos.
 REAL_WORD_ZIPF = 3.0
 # A stem the index lacks matches an indexed stem that extends or shortens it by at most
@@ -283,11 +284,18 @@ class Matcher:
         """Token score of every phrasing for one segment of the message."""
         matched = np.zeros(len(self._texts))
         total = 0.0
+        unknown: list[float] = []
         for s in query.stems:
-            total += self._query_weight(s, query.surface.get(s, s))
             posting = self._postings.get(s)
             if posting is not None:
                 matched[posting] += self._weight[s]
+                total += self._weight[s]
+            else:
+                unknown.append(self._query_weight(s, query.surface.get(s, s)))
+        # The heaviest unknown word counts fully, each further one a little less: one
+        # rare word ("diabetes") says "not covered"; ten story words do not say it ten times.
+        for rank, weight in enumerate(sorted(unknown, reverse=True)):
+            total += weight * UNKNOWN_DECAY**rank
         if total <= 0:
             return matched
         q_cov = np.minimum(matched / total, 1.0)
