@@ -1,0 +1,46 @@
+"""Retrieval and safety validation on the evaluation sets the engine was tuned on.
+
+These guard against regressions when staff edit the knowledge or developers touch the
+engine: every red flag and crisis message of the dev sets must still be caught, no
+ordinary message may raise an alarm, and accuracy must not fall below the floors.
+The held-out test set (tests/eval/test.yaml) is scored for RESULTS.md, not here, so
+nobody is tempted to fix the engine against it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.evaluation import engine_answerer, evaluate, load_cases
+from tests.conftest import ROOT, SHARED
+
+DEV_SETS = [
+    ROOT / "tests" / "eval" / "dev.yaml",
+    ROOT / "tests" / "eval" / "dev-extra.yaml",
+    SHARED / "eval" / "sample-cases.yaml",
+]
+# Floors a little under the measured figures (RESULTS.md): a drop below them is a
+# regression to look at, not noise.
+TOP1_FLOOR = 0.85
+NO_ANSWER_FLOOR = 0.85
+
+
+@pytest.mark.parametrize("path", DEV_SETS, ids=lambda p: p.name)
+def test_safety_is_never_missed_and_never_false(engine: Engine, path: Path) -> None:
+    report = evaluate(engine_answerer(engine), load_cases(path))
+    metrics = report.metrics
+    missed = [o.case.ask for o in report.failures if o.case.group in ("urgent", "crisis")]
+    assert missed == []
+    assert metrics["false_alarms"] == 0, [
+        o.case.ask for o in report.outcomes if o.alarm and o.case.group not in ("urgent", "crisis")
+    ]
+
+
+def test_retrieval_floors_on_the_dev_sets(engine: Engine) -> None:
+    cases = [case for path in DEV_SETS for case in load_cases(path)]
+    metrics = evaluate(engine_answerer(engine), cases).metrics
+    assert metrics["top1"] is not None and metrics["top1"] >= TOP1_FLOOR
+    assert metrics["no_answer"] is not None and metrics["no_answer"] >= NO_ANSWER_FLOOR
