@@ -20,6 +20,7 @@ from tests.conftest import ROOT, SHARED
 DEV_SETS = [
     ROOT / "tests" / "eval" / "dev.yaml",
     ROOT / "tests" / "eval" / "dev-extra.yaml",
+    ROOT / "tests" / "eval" / "dev-safety.yaml",
     SHARED / "eval" / "sample-cases.yaml",
 ]
 # Floors a little under the measured figures (RESULTS.md): a drop below them is a

@@ -80,6 +80,15 @@ def test_self_harm_gets_the_crisis_reply(engine: Engine, message: str) -> None:
         "i'm planning treatment in the fall",
         "is it normal to feel tired after physio?",
         "will i feel different after tissue regeneration?",
+        "i'm 38 and my back has hurt for years",
+        "lifting heavy boxes hurt my back and now my legs ache",
+        "how do i tackle my back pain without surgery?",
+        "the pain kicked in after the gym",
+        "my disc has flattened according to the scan, can cells help?",
+        "i can't finish my physio exercises because of the pain",
+        "i have trouble getting to the toilet because my back is so stiff",
+        "i'm on my feet all day and my back feels weak",
+        "i think i ripped a muscle in my back, severe pain when i bend",
     ],
 )
 def test_ordinary_messages_raise_no_alarm(engine: Engine, message: str) -> None:

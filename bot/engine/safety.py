@@ -30,6 +30,8 @@ _MIN_PREFIX = 3
 _REAL_WORD_ZIPF = 3.0
 # Wildcard stems this long are also typo targets: "weekness" -> "weak*".
 _MIN_FUZZY_PREFIX = 4
+# At most this many filler words between two words of a phrase.
+_MAX_FILLERS = 3
 
 
 @dataclass(frozen=True)
@@ -56,23 +58,40 @@ class _Pattern:
                 parts.append(core[-1] + ("*" if wildcard else ""))
         return cls(tuple(parts))
 
-    def matches_at(self, tokens: list[str], start: int) -> bool:
-        if start + len(self.tokens) > len(tokens):
-            return False
-        for offset, want in enumerate(self.tokens):
-            have = tokens[start + offset]
-            if want.endswith("*"):
-                if not have.startswith(want[:-1]):
-                    return False
-            elif have != want:
-                return False
-        return True
+    def match_end(self, tokens: list[str], start: int, fillers: frozenset[str]) -> int | None:
+        """Where the phrase ends if it starts at ``start``; ``None`` if it does not.
+
+        Filler words may stand between the phrase's words ("can't *really* feel").
+        """
+        at = start
+        for index, want in enumerate(self.tokens):
+            if index:
+                skipped = 0
+                while (
+                    at < len(tokens)
+                    and tokens[at] in fillers
+                    and skipped < _MAX_FILLERS
+                    and not _token_matches(want, tokens[at])
+                ):
+                    at += 1
+                    skipped += 1
+            if at >= len(tokens) or not _token_matches(want, tokens[at]):
+                return None
+            at += 1
+        return at
+
+
+def _token_matches(want: str, have: str) -> bool:
+    return have.startswith(want[:-1]) if want.endswith("*") else have == want
 
 
 class _PhraseIndex:
     """Finds where any of many patterns occur, looking each token up once."""
 
-    def __init__(self, patterns: Iterable[tuple[str, _Pattern]]) -> None:
+    def __init__(
+        self, patterns: Iterable[tuple[str, _Pattern]], fillers: frozenset[str] = frozenset()
+    ) -> None:
+        self._fillers = fillers
         self._exact: dict[str, list[tuple[str, _Pattern]]] = {}
         self._prefix: dict[str, list[tuple[str, _Pattern]]] = {}
         for label, pattern in patterns:
@@ -95,8 +114,9 @@ class _PhraseIndex:
                     break
                 candidates.extend(self._prefix.get(token[:length], ()))
             for label, pattern in candidates:
-                if pattern.matches_at(tokens, start):
-                    found.append((start, start + len(pattern.tokens), label))
+                end = pattern.match_end(tokens, start, self._fillers)
+                if end is not None:
+                    found.append((start, end, label))
         return found
 
 
@@ -124,14 +144,20 @@ class SafetyCheck:
     def __init__(self, safety: SafetyFile, known_words: Iterable[str] = ()) -> None:
         self._rules: list[SafetyRule] = list(safety.rules)
         self._default_within = safety.within
+        fillers = frozenset(w for phrase in safety.fillers for w in words(phrase))
         self._terms = _PhraseIndex(
-            (name, _Pattern.parse(phrase))
-            for name, phrases in safety.terms.items()
-            for phrase in phrases
+            (
+                (name, _Pattern.parse(phrase))
+                for name, phrases in safety.terms.items()
+                for phrase in phrases
+            ),
+            fillers,
         )
-        self._idioms = _PhraseIndex(("idiom", _Pattern.parse(p)) for p in safety.never_alarm)
+        self._idioms = _PhraseIndex(
+            (("idiom", _Pattern.parse(p)) for p in safety.never_alarm), fillers
+        )
         self._unless = {
-            rule.id: _PhraseIndex(("unless", _Pattern.parse(p)) for p in rule.unless)
+            rule.id: _PhraseIndex((("unless", _Pattern.parse(p)) for p in rule.unless), fillers)
             for rule in self._rules
             if rule.unless
         }
@@ -180,16 +206,20 @@ class SafetyCheck:
             if distance < best_distance:
                 best, best_distance = candidate, distance
         if best_distance > limit:
-            for prefix in self._fuzzy_prefixes:
-                if (
-                    prefix[0] == token[0]
-                    and OSA.distance(token[: len(prefix)], prefix, score_cutoff=1) <= 1
-                ):
-                    best = prefix + token[len(prefix) :]
-                    break
+            best = self._fuzzy_prefix(token) or best
         if len(self._corrections) < 50_000:
             self._corrections[token] = best
         return best
+
+    def _fuzzy_prefix(self, token: str) -> str | None:
+        """``token`` rewritten onto a wildcard stem one edit away ("dificulty" -> "difficult")."""
+        for prefix in self._fuzzy_prefixes:
+            if prefix[0] != token[0]:
+                continue
+            for cut in (len(prefix), len(prefix) - 1, len(prefix) + 1):
+                if 0 < cut <= len(token) and OSA.distance(token[:cut], prefix, score_cutoff=1) <= 1:
+                    return prefix + token[cut:]
+        return None
 
     def check(self, text: str) -> list[Alarm]:
         """Every rule that fires, crisis first; an empty list means no alarm."""

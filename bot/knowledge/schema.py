@@ -104,6 +104,7 @@ class SafetyReplies(Strict):
 
 class SafetyFile(Strict):
     within: Annotated[int, Field(ge=1, le=200)] = 12
+    fillers: list[Text] = []
     never_alarm: list[Text] = []
     terms: dict[Id, Annotated[list[Text], Field(min_length=1)]]
     rules: Annotated[list[SafetyRule], Field(min_length=1)]
