@@ -18,11 +18,12 @@ something. Instead:
    the query) combined with the share of the phrasing the message covers, geometric
    mean, plus a small rapidfuzz character-level term for word-order and spelling
    near-misses on the best candidates.
-5. Long messages: each sentence is also scored alone, so a question at the end of a
-   story is found; the best segment wins.
+5. Long messages: each sentence (and clause) is also scored alone against the
+   phrasings, so a question at the end of a story is found; the best segment wins.
 
-Scoring is vectorised with numpy over an inverted index, so the cost grows with the
-phrasings that share a word with the message, not with the size of the knowledge base.
+Scoring is vectorised with numpy over an inverted index and touches only the texts that
+share a content word with the message, so the cost grows with those, not with the size
+of the knowledge base.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.engine.english import zipf
@@ -206,16 +207,13 @@ class Matcher:
             return cached
         result: tuple[str, ...] = (token,)
         limit = 2 if len(token) >= 8 else 1
-        best_distance = limit + 1
-        for candidate in self._by_letter.get(token[0], ()):
-            if abs(len(candidate) - len(token)) > limit:
-                continue
-            distance = OSA.distance(token, candidate, score_cutoff=limit)
-            if distance < best_distance:
-                result, best_distance = (candidate,), distance
-                if distance == 1 and limit == 1:
-                    break
-        if best_distance > limit:
+        # The nearest known word; among equals the most frequent (buckets are in order).
+        found = process.extractOne(
+            token, self._by_letter.get(token[0], ()), scorer=OSA.distance, score_cutoff=limit
+        )
+        if found is not None:
+            result = (found[0],)
+        else:
             for cut in range(3, len(token) - 2):
                 left, right = token[:cut], token[cut:]
                 if left in self._vocabulary and right in self._vocabulary:
@@ -280,30 +278,86 @@ class Matcher:
         share = (COMMON_ZIPF - frequency) / (COMMON_ZIPF - RARE_ZIPF)
         return self._max_idf * UNKNOWN_SCALE * min(1.0, max(UNKNOWN_MIN, share))
 
-    def _score_segment(self, query: _Analysis) -> np.ndarray:
-        """Token score of every phrasing for one segment of the message."""
-        matched = np.zeros(len(self._texts))
+    def _segment_total(self, query: _Analysis) -> float:
+        """The weight of everything a segment says, known words and unknown ones."""
         total = 0.0
         unknown: list[float] = []
         for s in query.stems:
-            posting = self._postings.get(s)
-            if posting is not None:
-                matched[posting] += self._weight[s]
-                total += self._weight[s]
+            weight = self._weight.get(s)
+            if weight is not None:
+                total += weight
             else:
                 unknown.append(self._query_weight(s, query.surface.get(s, s)))
         # The heaviest unknown word counts fully, each further one a little less: one
         # rare word ("diabetes") says "not covered"; ten story words do not say it ten times.
         for rank, weight in enumerate(sorted(unknown, reverse=True)):
             total += weight * UNKNOWN_DECAY**rank
-        if total <= 0:
-            return matched
-        q_cov = np.minimum(matched / total, 1.0)
-        p_cov = np.minimum(matched / self._totals, 1.0)
-        score: np.ndarray = (
-            np.power(q_cov, QUERY_COVERAGE_POWER) * np.power(p_cov, self._p_power) * self._factor
-        )
-        return score
+        return total
+
+    def _score(self, analyses: Sequence[_Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Token scores of the texts that share a stem with the message.
+
+        Returns the texts' numbers, each one's best score over the segments, and the
+        segment that gave it. Only texts in some posting are touched, and each stem's
+        posting is mapped to them once per message, however many segments repeat it.
+        The first analysis is the whole message and is scored against every text; the
+        others (sentences, clauses) only against phrasings and titles: answers and entry
+        bags are scored on query coverage alone, so a short generic clause ("is this
+        possible?") would cover them fully and outrank the message's real match.
+        """
+        stems = {s for a in analyses for s in a.stems if s in self._postings}
+        if not stems:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, np.zeros(0), empty
+        postings = {s: self._postings[s] for s in stems}
+        # Texts that share only stop words with the message ("is", "the": thousands of
+        # postings each) cannot score above a few points; they are left out unless
+        # nothing shares more.
+        content = [p for s, p in postings.items() if not self._normalizer.is_stop(s)]
+        touched = np.zeros(len(self._texts), dtype=bool)
+        for posting in content or postings.values():
+            touched[posting] = True
+        numbers = np.flatnonzero(touched)
+        position = np.full(len(self._texts), -1, dtype=np.int64)
+        position[numbers] = np.arange(len(numbers))
+        local: dict[str, np.ndarray] = {}
+        for s, posting in postings.items():
+            at = position[posting]
+            local[s] = at[at >= 0] if content else at
+        factor = self._factor[numbers]
+        p_power = self._p_power[numbers]
+        totals = self._totals[numbers]
+        phrasing = ~self._is_answer[numbers]
+        best = np.zeros(len(numbers))
+        which = np.zeros(len(numbers), dtype=np.int64)
+        for segment, query in enumerate(analyses):
+            total = self._segment_total(query)
+            if total <= 0:
+                continue
+            matched = np.zeros(len(numbers))
+            own = np.zeros(len(numbers), dtype=bool)
+            for s in query.stems:
+                positions = local.get(s)
+                if positions is not None:
+                    matched[positions] += self._weight[s]
+                    if not self._normalizer.is_stop(s):
+                        own[positions] = True
+            # Each segment, like the message, is scored on the texts sharing a content
+            # word with it; sentences and clauses only on phrasings and titles.
+            if segment:
+                own &= phrasing
+            elif not own.any():
+                own[:] = True
+            at = np.flatnonzero(own)
+            hit = matched[at]
+            q_cov = np.minimum(hit / total, 1.0)
+            p_cov = np.minimum(hit / totals[at], 1.0)
+            score = np.power(q_cov, QUERY_COVERAGE_POWER) * np.power(p_cov, p_power[at])
+            score *= factor[at]
+            better = score > best[at]
+            best[at[better]] = score[better]
+            which[at[better]] = segment
+        return numbers, best, which
 
     def _segments(self, text: str) -> list[str]:
         """The whole message, its sentences, and (if enabled) the clauses of each."""
@@ -323,18 +377,23 @@ class Matcher:
         if not self._texts:
             return []
         analyses = [self._analyse_query(segment) for segment in self._segments(text)]
-        stacked = np.vstack([self._score_segment(a) for a in analyses])
-        which = stacked.argmax(axis=0)
-        best = stacked[which, np.arange(len(self._texts))]
+        numbers, best, which = self._score(analyses)
         if not best.any():
             return []
+        if len(best) > RESCORE_CANDIDATES:
+            top = np.argpartition(-best, RESCORE_CANDIDATES - 1)[:RESCORE_CANDIDATES]
+        else:
+            top = np.arange(len(best))
+        # Ties keep the texts' order, as a full sort of every text would.
+        top = top[np.lexsort((numbers[top], -best[top]))]
 
         final: dict[int, tuple[float, int]] = {}
-        for number in np.argsort(-best)[:RESCORE_CANDIDATES]:
-            token_score = float(best[number])
+        for at in top:
+            token_score = float(best[at])
             if token_score <= 0:
                 break
-            content = analyses[int(which[number])].content
+            number = int(numbers[at])
+            content = analyses[int(which[at])].content
             chars = fuzz.ratio(content, self._phrasing_content[number]) / 100
             score = 100 * (
                 (1 - CHAR_SIMILARITY_WEIGHT) * token_score + CHAR_SIMILARITY_WEIGHT * chars

@@ -1,0 +1,81 @@
+"""The matcher on a tiny hand-made knowledge base, where each trap can be seen alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.matcher import Matcher
+from bot.knowledge.schema import Entry, SourceRef
+from bot.normalize import Normalizer
+
+STOP_WORDS = ["i", "i'm", "i'd", "a", "an", "and", "the", "to", "in", "is", "it", "this", "of"]
+STOP_WORDS += ["on", "to", "like", "get", "can", "how", "do", "my", "me", "someone", "else's"]
+
+
+def _entry(id_: str, title: str, *questions: str, answer: str = "The article states x.") -> Entry:
+    return Entry(
+        id=id_,
+        category="general",
+        title=title,
+        questions=list(questions),
+        answer=answer,
+        source=SourceRef(id="article"),
+    )
+
+
+ENTRIES = [
+    _entry(
+        "video-subtitles",
+        "Subtitles on another user's video",
+        "Add subtitles to a video of another user on YouTube",
+        "Is it possible to put my own captions and translated subtitles on someone else's video",
+    ),
+    _entry(
+        "docs-highlighting",
+        "Syntax highlighting in Google Docs",
+        "Syntax highlighting in Google Docs",
+        "Code highlighting in a Google document",
+    ),
+    _entry(
+        "backup-photos",
+        "Back up phone photos",
+        "How do I back up the photos on my phone",
+        "Save my phone pictures to a computer",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(ENTRIES, Normalizer({}, {}, STOP_WORDS))
+
+
+def test_a_generic_closing_clause_does_not_outrank_the_question(matcher: Matcher) -> None:
+    # "is this possible?" alone covers the subtitles entry's bag of phrasings fully; the
+    # sentence that carries the question must still win.
+    message = (
+        "My team keeps server and database notes in google docs and I want code "
+        "highlighting there. Is this possible?"
+    )
+    assert matcher.rank(message)[0].entry.id == "docs-highlighting"
+
+
+def test_a_question_after_a_story_is_still_found(matcher: Matcher) -> None:
+    message = (
+        "I dropped my old phone last week and nearly lost everything. How do I back up my photos?"
+    )
+    assert matcher.rank(message)[0].entry.id == "backup-photos"
+
+
+def test_only_stop_words_in_common_still_ranks(matcher: Matcher) -> None:
+    # Texts sharing only stop words are skipped when some text shares a content word;
+    # when none does, the ranking falls back to them rather than returning nothing.
+    assert matcher.rank("how do i")[0].entry.id == "backup-photos"
+
+
+def test_no_known_word_gives_no_candidates(matcher: Matcher) -> None:
+    assert matcher.rank("zzzz qqqq") == []
+
+
+def test_typo_is_corrected_against_the_knowledge_words(matcher: Matcher) -> None:
+    assert matcher.rank("subtitels on youtube")[0].entry.id == "video-subtitles"
