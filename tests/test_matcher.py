@@ -37,6 +37,18 @@ ENTRIES = [
         "Code highlighting in a Google document",
     ),
     _entry(
+        "delete-account",
+        "Delete my account",
+        "How do I delete my account",
+        "Removing my profile account",
+    ),
+    _entry(
+        "account-after-death",
+        "An account after its owner dies",
+        "Is my account closed when I die",
+        "Does a profile stay online after the person has died",
+    ),
+    _entry(
         "backup-photos",
         "Back up phone photos",
         "How do I back up the photos on my phone",
@@ -60,6 +72,13 @@ def test_a_generic_closing_clause_does_not_outrank_the_question(matcher: Matcher
     assert matcher.rank(message)[0].entry.id == "docs-highlighting"
 
 
+def test_a_clause_cannot_drop_the_word_that_matters(matcher: Matcher) -> None:
+    # The clause "what happens to their profile account" fits "Removing my profile
+    # account" well, but the sentence is about dying.
+    message = "If somebody dies, what happens to their profile account?"
+    assert matcher.rank(message)[0].entry.id == "account-after-death"
+
+
 def test_a_question_after_a_story_is_still_found(matcher: Matcher) -> None:
     message = (
         "I dropped my old phone last week and nearly lost everything. How do I back up my photos?"
@@ -70,7 +89,7 @@ def test_a_question_after_a_story_is_still_found(matcher: Matcher) -> None:
 def test_only_stop_words_in_common_still_ranks(matcher: Matcher) -> None:
     # Texts sharing only stop words are skipped when some text shares a content word;
     # when none does, the ranking falls back to them rather than returning nothing.
-    assert matcher.rank("how do i")[0].entry.id == "backup-photos"
+    assert matcher.rank("how do i")
 
 
 def test_no_known_word_gives_no_candidates(matcher: Matcher) -> None:
