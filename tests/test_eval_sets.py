@@ -21,6 +21,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev.yaml",
     ROOT / "tests" / "eval" / "dev-extra.yaml",
     ROOT / "tests" / "eval" / "dev-safety.yaml",
+    ROOT / "tests" / "eval" / "dev-blind.yaml",
     SHARED / "eval" / "sample-cases.yaml",
 ]
 # Floors a little under the measured figures (RESULTS.md): a drop below them is a

@@ -121,3 +121,50 @@ def test_staff_can_add_a_phrase(knowledge: Knowledge) -> None:
 def test_crisis_comes_before_urgent(engine: Engine) -> None:
     reply = engine.reply("i can't feel my legs and i want to end my life")
     assert reply.kind is ReplyKind.CRISIS
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no fever, no weakness, the injection site looks fine",
+        "I don't have cancer or anything, just a dodgy back",
+        "fell over last week, no back pain, just a bruised knee",
+        "I have no numbness in my legs, only pain",
+    ],
+)
+def test_a_denied_symptom_raises_no_alarm(knowledge: Knowledge, message: str) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # "no feeling" and "no control" are symptoms, not denials
+        "no feeling between my legs since yesterday",
+        "I have no control over my bladder",
+        # an answer, not a denial
+        "no my legs are numb and weak",
+        "no, both legs have gone weak",
+        # a denial ends at "but" and at the end of the clause
+        "no fever but both legs have gone numb",
+        "no pain. both my legs are weak",
+    ],
+)
+def test_negation_does_not_hide_a_red_flag(knowledge: Knowledge, message: str) -> None:
+    alarms = SafetyCheck(knowledge.safety).check(message)
+    assert alarms
+    assert {a.kind for a in alarms} == {"urgent"}
+
+
+def test_crisis_phrases_are_never_denied(knowledge: Knowledge) -> None:
+    alarms = SafetyCheck(knowledge.safety).check("no i want to die")
+    assert [a.kind for a in alarms] == ["crisis"]
+
+
+def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
+    message = "no fever, the injection site looks fine"
+    safety = knowledge.safety.model_copy(
+        update={"negation": knowledge.safety.negation.model_copy(update={"triggers": []})}
+    )
+    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert SafetyCheck(safety).check(message)

@@ -5,7 +5,9 @@ Runs before matching on the whole message, however long. Rules come from
 few words of each other, which is what separates "I can't control my bladder" from a
 question that merely mentions a bladder. Idioms are removed first, and small typos in
 long words are corrected towards the safety vocabulary, because a patient in trouble
-does not spell carefully.
+does not spell carefully. A symptom that is denied ("no fever, no weakness", "I don't
+have cancer") does not count; crisis phrases are never discounted this way, because a
+missed crisis costs more than a needless crisis reply.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from rapidfuzz.distance import OSA
 
 from bot.engine.english import zipf
 from bot.knowledge.schema import SafetyFile, SafetyRule
-from bot.text import words
+from bot.text import clauses, sentences, words
 
 AlarmKind = Literal["urgent", "crisis"]
 
@@ -156,6 +158,14 @@ class SafetyCheck:
         self._idioms = _PhraseIndex(
             (("idiom", _Pattern.parse(p)) for p in safety.never_alarm), fillers
         )
+        negation = safety.negation
+        self._negations = _PhraseIndex(("negation", _Pattern.parse(p)) for p in negation.triggers)
+        self._negation_scope = negation.scope
+        self._not_negated_before = frozenset(w for p in negation.not_before for w in words(p))
+        self._negation_stops = frozenset(w for p in negation.stop_at for w in words(p))
+        self._crisis_terms = frozenset(
+            name for rule in safety.rules if rule.kind == "crisis" for name in rule.all
+        )
         self._unless = {
             rule.id: _PhraseIndex((("unless", _Pattern.parse(p)) for p in rule.unless), fillers)
             for rule in self._rules
@@ -221,13 +231,44 @@ class SafetyCheck:
                     return prefix + token[cut:]
         return None
 
+    def _denied(
+        self, tokens: list[str], breaks: frozenset[int], terms: list[tuple[int, int, str]]
+    ) -> set[int]:
+        """Positions of words a negation denies: up to ``scope`` words after "no",
+        "don't have" ..., within the clause, until a word such as "but" or "and"."""
+        term_starts = {start for start, _, _ in terms}
+        denied: set[int] = set()
+        for start, end, _ in self._negations.find(tokens):
+            if start in term_starts:  # "no feeling", "no control": a symptom, not a denial
+                continue
+            if end < len(tokens) and tokens[end] in self._not_negated_before:
+                continue
+            for at in range(end, min(len(tokens), end + self._negation_scope)):
+                if at in breaks or tokens[at] in self._negation_stops:
+                    break
+                denied.add(at)
+        return denied
+
     def check(self, text: str) -> list[Alarm]:
         """Every rule that fires, crisis first; an empty list means no alarm."""
-        tokens = [self._correct(t) for t in words(text)]
+        pieces = [words(c) for s in sentences(text) for c in clauses(s)]
+        raw = [t for piece in pieces for t in piece]
+        if raw != words(text):  # the clause split dropped or merged words: no breaks
+            raw, pieces = words(text), []
+        breaks: set[int] = set()  # where a new clause starts
+        at = 0
+        for piece in pieces:
+            at += len(piece)
+            breaks.add(at)
+        tokens = [self._correct(t) for t in raw]
         for start, end, _ in self._idioms.find(tokens):
             tokens[start:end] = [""] * (end - start)
+        terms = self._terms.find(tokens)
+        denied = self._denied(tokens, frozenset(breaks), terms) if terms else set()
         positions: dict[str, list[int]] = {}
-        for start, _, name in self._terms.find(tokens):
+        for start, _, name in terms:
+            if start in denied and name not in self._crisis_terms:
+                continue
             positions.setdefault(name, []).append(start)
 
         alarms = []

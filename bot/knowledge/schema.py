@@ -102,10 +102,20 @@ class SafetyReplies(Strict):
     crisis: Annotated[Text, Field(max_length=MAX_MESSAGE)]
 
 
+class Negation(Strict):
+    """Words that deny what follows ("no fever", "I don't have cancer")."""
+
+    triggers: list[Text] = []
+    scope: Annotated[int, Field(ge=1, le=10)] = 5
+    not_before: list[Text] = []
+    stop_at: list[Text] = []
+
+
 class SafetyFile(Strict):
     within: Annotated[int, Field(ge=1, le=200)] = 12
     fillers: list[Text] = []
     never_alarm: list[Text] = []
+    negation: Negation = Negation()
     terms: dict[Id, Annotated[list[Text], Field(min_length=1)]]
     rules: Annotated[list[SafetyRule], Field(min_length=1)]
     replies: SafetyReplies
