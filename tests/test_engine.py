@@ -215,3 +215,26 @@ def _unrelated_pair(knowledge: Knowledge) -> tuple[Entry, Entry]:
             ):
                 return first, second
     raise AssertionError("no unrelated pair")
+
+
+def test_a_topic_listed_as_not_covered_gets_no_answer(knowledge: Knowledge) -> None:
+    message = "stem cells for knee arthritis?"
+    reply = Engine(knowledge).reply(message)
+    assert reply.kind is ReplyKind.NO_MATCH
+    assert reply.entry is None
+    assert reply.suggestions  # the closest real topics are still offered
+    assert all(e.id != "not covered" for e in reply.suggestions)
+    # Without the list, the spine's arthritis entry would be given as the answer.
+    matching = knowledge.matching.model_copy(update={"not_covered": []})
+    bare = Engine(dataclasses.replace(knowledge, matching=matching))
+    assert bare.reply(message).kind is ReplyKind.ANSWER
+
+
+def test_not_covered_topics_never_appear_in_a_ranking(engine: Engine) -> None:
+    ranked = engine.rank("stem cells for knee arthritis?", limit=5)
+    assert ranked and all(c.entry.id != "not covered" for c in ranked)
+
+
+def test_a_not_covered_clause_does_not_hide_the_question(engine: Engine) -> None:
+    reply = engine.reply("I have diabetes, is the stem cell injection for my back safe for me?")
+    assert reply.kind is ReplyKind.ANSWER

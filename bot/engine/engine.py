@@ -16,7 +16,7 @@ from bot.engine.matcher import Candidate, Matcher
 from bot.engine.replies import Composer, Rendered, Reply, ReplyKind
 from bot.engine.safety import Alarm, SafetyCheck
 from bot.knowledge import Entry, Knowledge
-from bot.knowledge.schema import MatchingFile, SmalltalkIntent
+from bot.knowledge.schema import MatchingFile, SmalltalkIntent, SourceRef
 from bot.normalize import Normalizer
 
 _TAG = re.compile(r"<[^<>]{0,300}>")
@@ -24,6 +24,9 @@ DEFAULT_MAX_CHARS = 2000
 # Topics offered after "I don't have information on that" must at least share a real
 # word with the message: half the clarify threshold keeps pure noise out.
 _CLOSEST_TOPIC_SHARE = 0.5
+# The id of the pseudo-entry that holds matching.yaml's ``not_covered`` topics; it
+# cannot clash with a real id (ids have no spaces).
+NOT_COVERED_ID = "not covered"
 
 
 def plain_text(message: str) -> str:
@@ -69,9 +72,35 @@ def decide(candidates: list[Candidate], config: MatchingFile) -> Decision:
             tuple(c.entry for c in choices[: config.max_suggestions]),
             top.score,
         )
+    return Decision(ReplyKind.NO_MATCH, None, closest_topics(candidates, config), top.score)
+
+
+def closest_topics(candidates: list[Candidate], config: MatchingFile) -> tuple[Entry, ...]:
+    """Entries to offer after "I don't have information on that"."""
     floor = config.clarify_threshold * _CLOSEST_TOPIC_SHARE
-    closest = tuple(c.entry for c in candidates if c.score >= floor)[: config.no_match_topics]
-    return Decision(ReplyKind.NO_MATCH, None, closest, top.score)
+    closest = tuple(c.entry for c in candidates if c.score >= floor)
+    return closest[: config.no_match_topics]
+
+
+def _not_covered(matching: MatchingFile) -> tuple[Entry, ...]:
+    """The ``not_covered`` topics as one pseudo-entry the matcher ranks like the others."""
+    if not matching.not_covered:
+        return ()
+    source = SourceRef.model_construct(id=NOT_COVERED_ID, section=None, quote=None)
+    entry = Entry.model_construct(
+        id=NOT_COVERED_ID,
+        category=NOT_COVERED_ID,
+        title=matching.not_covered[0],
+        questions=list(matching.not_covered),
+        answer="",
+        source=source,
+        related=[],
+    )
+    return (entry,)
+
+
+def _covered(candidates: list[Candidate]) -> list[Candidate]:
+    return [c for c in candidates if c.entry.id != NOT_COVERED_ID]
 
 
 class _Smalltalk:
@@ -136,9 +165,10 @@ class Engine:
             knowledge.matching.stop_words,
         )
         matcher = Matcher(
-            knowledge.entries,
+            (*knowledge.entries, *_not_covered(knowledge.matching)),
             normalizer,
             min_typo_length=knowledge.matching.min_typo_length,
+            whole_message_only=[NOT_COVERED_ID],
             extra_vocabulary=[
                 *knowledge.matching.stop_words,
                 *knowledge.synonyms.synonyms,
@@ -179,7 +209,12 @@ class Engine:
 
         alarms = tuple(state.safety.check(text))
         candidates = state.matcher.rank(head) if head else []
-        decision = decide(candidates, state.knowledge.matching)
+        covered = _covered(candidates)
+        decision = decide(covered, state.knowledge.matching)
+        if candidates and candidates[0].entry.id == NOT_COVERED_ID:
+            # Closer to a topic staff listed as not covered than to any entry.
+            closest = closest_topics(covered, state.knowledge.matching)
+            decision = Decision(ReplyKind.NO_MATCH, None, closest, candidates[0].score)
 
         if alarms:
             answer = decision.entry if alarms[0].kind == "urgent" else None
@@ -238,7 +273,8 @@ class Engine:
 
     def rank(self, message: str, limit: int = 5) -> list[Candidate]:
         """The matcher's ranking alone, for evaluation (top-3) and diagnostics."""
-        return self._state.matcher.rank(plain_text(message)[: self.max_message_chars], limit)
+        text = plain_text(message)[: self.max_message_chars]
+        return _covered(self._state.matcher.rank(text, limit + 1))[:limit]
 
     def no_match(self, question: str = "") -> Reply:
         """The "none of these" reply: honest, with the way to a person."""

@@ -114,7 +114,12 @@ class Matcher:
         *,
         min_typo_length: int = 4,
         extra_vocabulary: Iterable[str] = (),
+        whole_message_only: Iterable[str] = (),
     ) -> None:
+        """``whole_message_only``: ids of entries matched on the whole message only,
+        never on one sentence or clause of it (topics the knowledge does not cover: "I
+        have knee arthritis too, can it help my back?" is still a question about backs).
+        """
         self._normalizer = normalizer
         self._min_typo = min_typo_length
         self.entries = tuple(entries)
@@ -140,7 +145,10 @@ class Matcher:
         is_answer = np.arange(len(texts)) >= phrasings
         self._p_power = np.where(is_answer, 0.0, PHRASING_COVERAGE_POWER)
         self._factor = np.asarray(factors)
-        self._is_answer = is_answer
+        whole_only = set(whole_message_only)
+        whole = np.asarray([self.entries[o].id in whole_only for o in owners], dtype=bool)
+        # Texts a sentence or clause of a message is scored against.
+        self._segment_texts = ~is_answer & ~whole if len(texts) else is_answer
 
         analysed = [self._analyse_tokens(normalizer.surface(t)) for t in texts]
         self._phrasing_content = [a.content for a in analysed]
@@ -334,7 +342,7 @@ class Matcher:
         factor = self._factor[numbers]
         p_power = self._p_power[numbers]
         totals = self._totals[numbers]
-        phrasing = ~self._is_answer[numbers]
+        phrasing = self._segment_texts[numbers]
         best = np.zeros(len(numbers))
         which = np.zeros(len(numbers), dtype=np.int64)
         totals_of = [self._segment_total(query) for query in analyses]

@@ -142,6 +142,7 @@ class MatchingFile(Strict):
     no_match_topics: Annotated[int, Field(ge=0, le=5)] = 3
     min_typo_length: Annotated[int, Field(ge=3, le=10)] = 4
     stop_words: list[Text] = []
+    not_covered: list[Annotated[Text, Field(max_length=MAX_QUESTION)]] = []
 
 
 # --- messages.yaml ----------------------------------------------------------------
