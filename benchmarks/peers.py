@@ -84,11 +84,17 @@ def build_entries(items: Sequence[FaqItem]) -> list[Entry]:
 def dataset_knowledge(shipped: Knowledge, entries: Sequence[Entry]) -> Knowledge:
     """The shipped knowledge with a data set's entries, and no clinic synonyms.
 
-    The shipped synonyms and texting shorthand are about back pain, so they are dropped;
-    the shipped stop words (ordinary English function words) are kept.
+    The shipped synonyms, texting shorthand and not-covered topics are about back pain,
+    so they are dropped; the shipped stop words (ordinary English function words) are
+    kept.
     """
     matching = shipped.matching.model_copy(
-        update={"answer_threshold": 0.0, "clarify_threshold": 0.0, "clarify_margin": 0.0}
+        update={
+            "answer_threshold": 0.0,
+            "clarify_threshold": 0.0,
+            "clarify_margin": 0.0,
+            "not_covered": [],
+        }
     )
     return dataclasses.replace(
         shipped,
