@@ -40,8 +40,12 @@ class Normalizer:
 
     def surface(self, text: str) -> list[str]:
         """Word tokens with texting shorthand expanded ("hw" -> "how")."""
+        return self.expand(words(text))
+
+    def expand(self, tokens: Iterable[str]) -> list[str]:
+        """Texting shorthand expanded in tokens already split by :func:`words`."""
         out: list[str] = []
-        for word in words(text):
+        for word in tokens:
             out.extend(self._spelling.get(word, (word,)))
         return out
 
@@ -75,4 +79,8 @@ class Normalizer:
 
     def signature(self, text: str) -> tuple[str, ...]:
         """Order-free content of a phrasing: equal signatures mean "asks the same thing"."""
-        return tuple(sorted(set(self.content(self.analyze(text)))))
+        return self.signature_of_words(words(text))
+
+    def signature_of_words(self, tokens: Sequence[str]) -> tuple[str, ...]:
+        """:meth:`signature` of a text already split by :func:`words` (saves splitting twice)."""
+        return tuple(sorted({s for s in self.stems(self.expand(tokens)) if not s.startswith("~")}))

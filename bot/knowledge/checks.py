@@ -6,12 +6,15 @@ the likely cause, the nearest valid value.
 
 from __future__ import annotations
 
+import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.problems import Problem, Severity
@@ -44,6 +47,9 @@ MESSAGE_PLACEHOLDERS = ANSWER_PLACEHOLDERS | {
 RECOMMENDED_PHRASINGS = 4
 NEAR_IDENTICAL_RATIO = 92.0
 _BLOCKING_WORDS = 2
+# Blocks with fewer phrasing pairs than this are compared in a loop; bigger ones in bulk.
+_SMALL_BLOCK = 256
+_MATRIX_ROWS = 256
 _WILDCARD = re.compile(r"^[a-z0-9]{3,}\*$")
 
 
@@ -262,9 +268,11 @@ def check_phrasings(ctx: Context) -> Iterator[Problem]:
     """Same phrasing twice is an error; near-identical phrasings in two entries a warning."""
     normalizer = _normalizer(ctx)
     phrasings = [
-        _Phrasing(faq, index, pos, entry.id, " ".join(words(q)), normalizer.signature(q))
+        _Phrasing(
+            faq, index, pos, entry.id, " ".join(tokens), normalizer.signature_of_words(tokens)
+        )
         for faq, index, entry in ctx.entries()
-        for pos, q in enumerate(entry.questions)
+        for pos, tokens in enumerate(map(words, entry.questions))
     ]
     by_exact: dict[str, _Phrasing] = {}
     by_signature: dict[tuple[str, ...], _Phrasing] = {}
@@ -301,22 +309,101 @@ def check_phrasings(ctx: Context) -> Iterator[Problem]:
 
     # Typo-level twins: compare only phrasings that share one of their rarer words
     # (a typo makes the misspelt word unique, so look at the next rarest too).
+    twins = _typo_twins(phrasings, flagged, postings)
+    for number in sorted(twins):
+        yield _near_identical(phrasings[number], phrasings[twins[number]])
+
+
+def _typo_twins(
+    phrasings: list[_Phrasing], flagged: set[int], postings: dict[str, list[int]]
+) -> dict[int, int]:
+    """Phrasing number -> the first earlier phrasing of another entry that it nearly repeats.
+
+    The rule: compare each phrasing with every earlier one that shares one of its two
+    rarest shared words, and report the first with ``fuzz.ratio >= 92``. Looping over
+    those candidates in Python was quadratic (the second-rarest word is often common), so
+    the comparisons are grouped by blocking word instead: all phrasings that block on a
+    word against that word's postings, in ``process.cdist`` calls over the lengths that can
+    reach the ratio. Same pairs, same first twin, a fraction of the time.
+    """
+    count = {s: len(numbers) for s, numbers in postings.items()}
+    blocked_on: dict[str, list[int]] = defaultdict(list)
     for number, p in enumerate(phrasings):
         if number in flagged or not p.signature:
             continue
-        shared = sorted(
-            (s for s in p.signature if len(postings[s]) > 1), key=lambda s: len(postings[s])
-        )
-        candidates = sorted(
-            {o for s in shared[:_BLOCKING_WORDS] for o in postings[s] if o < number}
-        )
-        for other_number in candidates:
-            other = phrasings[other_number]
-            if other.entry_id != p.entry_id and fuzz.ratio(
-                p.exact, other.exact, score_cutoff=NEAR_IDENTICAL_RATIO
-            ):
-                yield _near_identical(p, other)
+        shared = sorted((s for s in p.signature if count[s] > 1), key=count.__getitem__)
+        for s in shared[:_BLOCKING_WORDS]:
+            blocked_on[s].append(number)
+    entry_of = _entry_numbers(phrasings)
+    twins: dict[int, int] = {}
+    for s, numbers in blocked_on.items():
+        candidates = postings[s]
+        if len(numbers) * len(candidates) <= _SMALL_BLOCK:
+            found = _twins_by_loop(phrasings, entry_of, numbers, candidates)
+        else:
+            found = _twins_by_matrix(phrasings, entry_of, numbers, candidates)
+        for number, other in found:
+            if other < twins.get(number, number):
+                twins[number] = other
+    return twins
+
+
+def _entry_numbers(phrasings: list[_Phrasing]) -> list[int]:
+    """One number per entry id (phrasings of entries that share an id count as one entry)."""
+    ids: dict[str, int] = {}
+    return [ids.setdefault(p.entry_id, len(ids)) for p in phrasings]
+
+
+def _twins_by_loop(
+    phrasings: list[_Phrasing], entry_of: list[int], numbers: list[int], candidates: list[int]
+) -> Iterator[tuple[int, int]]:
+    """The first twin of each phrasing among ``candidates`` (both ascending), one by one."""
+    for number in numbers:
+        exact, entry = phrasings[number].exact, entry_of[number]
+        for other in candidates:
+            if other >= number:
                 break
+            if entry_of[other] != entry and fuzz.ratio(
+                exact, phrasings[other].exact, score_cutoff=NEAR_IDENTICAL_RATIO
+            ):
+                yield number, other
+                break
+
+
+def _twins_by_matrix(
+    phrasings: list[_Phrasing], entry_of: list[int], numbers: list[int], candidates: list[int]
+) -> Iterator[tuple[int, int]]:
+    """Every twin pair among ``numbers`` x earlier ``candidates``, scored in bulk.
+
+    Rows are taken in order of length, a few hundred at a time, against the candidates
+    whose length is in reach: ``ratio >= 92`` needs an edit distance of at most 8% of
+    the two lengths together, and the lengths differ by at least that distance. The
+    window is wider than that by a margin, so no pair that reaches the ratio is left out.
+    """
+    by_length = sorted(candidates, key=lambda o: len(phrasings[o].exact))
+    lengths = [len(phrasings[o].exact) for o in by_length]
+    texts = [phrasings[o].exact for o in by_length]
+    rows = sorted(numbers, key=lambda n: len(phrasings[n].exact))
+    slack = (100 - NEAR_IDENTICAL_RATIO) / 100
+    for start in range(0, len(rows), _MATRIX_ROWS):
+        chunk = rows[start : start + _MATRIX_ROWS]
+        shortest = len(phrasings[chunk[0]].exact)
+        longest = len(phrasings[chunk[-1]].exact)
+        low = bisect_left(lengths, math.floor(shortest * (1 - slack) / (1 + slack)) - 1)
+        high = bisect_right(lengths, math.ceil(longest * (1 + slack) / (1 - slack)) + 1)
+        if low >= high:
+            continue
+        scores = process.cdist(
+            [phrasings[n].exact for n in chunk],
+            texts[low:high],
+            scorer=fuzz.ratio,
+            score_cutoff=NEAR_IDENTICAL_RATIO,
+            dtype=np.uint8,  # 0 below the cutoff; a score at or above it rounds to >= 92
+        )
+        for row, column in zip(*np.nonzero(scores), strict=True):
+            number, other = chunk[row], by_length[low + column]
+            if other < number and entry_of[other] != entry_of[number]:
+                yield number, other
 
 
 def _near_identical(p: _Phrasing, twin: _Phrasing) -> Problem:

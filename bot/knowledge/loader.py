@@ -6,6 +6,9 @@ result carries a :class:`Knowledge` only when there are no errors (warnings are 
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -114,9 +117,31 @@ def faq_files(directory: Path) -> list[Path]:
     return sorted(p for p in faq.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration of a load.
+
+    A load allocates about a million small objects (YAML nodes, dicts, models, phrasings)
+    and makes no reference cycles, yet the allocations trigger full collections that
+    rescan the whole heap, the running bot's engine included: a quarter of the load time
+    at 5,000 entries. Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_knowledge(directory: Path, *, defaults: Path | None = DEFAULT_DIR) -> LoadResult:
     """Everything wrong with ``directory`` at once, and the knowledge if nothing is."""
-    directory = Path(directory)
+    with _collector_paused():
+        return _load(Path(directory), defaults)
+
+
+def _load(directory: Path, defaults: Path | None) -> LoadResult:
     problems: list[Problem] = []
     if not directory.is_dir():
         return LoadResult(None, [Problem(str(directory), 1, "no such knowledge directory")])

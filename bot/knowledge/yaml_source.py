@@ -4,10 +4,17 @@ Pydantic reports errors by location (``entries -> 3 -> answer``); staff need a l
 number. Composing the YAML node tree once gives both the data and that mapping, and
 lets us catch what PyYAML accepts silently (a key written twice) or explains badly
 (tabs, a colon inside a value).
+
+Parsing is done by libyaml (``CSafeLoader``, about ten times faster) when PyYAML has it,
+but PyYAML's pure-Python parser stays the judge: libyaml accepts a few things the pure
+parser rejects or reads differently, so a file that uses any of them, and any file
+libyaml cannot parse, is parsed again by the pure parser. What is reported, and its
+wording and line, is the same either way.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +108,15 @@ def _tab_problems(display: str, text: str) -> list[Problem]:
     return problems
 
 
+def _written_twice(display: str, key: str, line: int, first: int) -> Problem:
+    return Problem(
+        display,
+        line,
+        f"the key '{key}' is written twice in the same block (first on line {first}); keep "
+        "one of them",
+    )
+
+
 def _walk(node: yaml.Node, location: Location, doc: YamlDocument, problems: list[Problem]) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
@@ -108,14 +124,7 @@ def _walk(node: yaml.Node, location: Location, doc: YamlDocument, problems: list
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             line = key_node.start_mark.line + 1
             if key in seen:
-                problems.append(
-                    Problem(
-                        doc.display,
-                        line,
-                        f"the key '{key}' is written twice in the same block (first on line "
-                        f"{seen[key]}); keep one of them",
-                    )
-                )
+                problems.append(_written_twice(doc.display, key, line, seen[key]))
             seen.setdefault(key, line)
             doc.lines[(*location, key)] = line
             _walk(value_node, (*location, key), doc, problems)
@@ -123,6 +132,128 @@ def _walk(node: yaml.Node, location: Location, doc: YamlDocument, problems: list
         for index, item in enumerate(node.value):
             doc.lines[(*location, index)] = item.start_mark.line + 1
             _walk(item, (*location, index), doc, problems)
+
+
+# Where libyaml and the pure parser disagree (found by parsing thousands of mutated
+# knowledge files with both): libyaml allows a tab after a token or inside a plain
+# value, a byte-order mark inside the text, '?' in a plain value inside [...] or {...},
+# '#' right after a block scalar's '|' or '>', and reads a lone '!' tag differently.
+_PURE_ONLY_CHARACTERS = ("\t", "\ufeff")
+# Node properties (tags, anchors and so aliases) are left to the pure parser altogether.
+_PROPERTY_STARTS = frozenset("!&*")
+# A block scalar header as the pure parser accepts it: indicators, then a space or break.
+_BLOCK_HEADER = re.compile(r"[|>](?:[-+][1-9]?|[1-9][-+]?)?(?:[ \r\n\x85\u2028\u2029]|\Z)")
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# Keys PyYAML's constructor treats specially ('<<' merges, '=' is retagged as text).
+_SPECIAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+class _LibyamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader, with PyYAML's tag resolution made cheap for common nodes."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        """The tag PyYAML's ``resolve`` gives, without its regex walk where none can match.
+
+        It runs for every node; most are collections or plain words whose first letter
+        starts no implicit type (numbers, yes/no, null...), which are always strings.
+        """
+        if not self.yaml_path_resolvers:
+            if kind is yaml.ScalarNode:
+                resolvers = self.yaml_implicit_resolvers
+                if not implicit[0] or (
+                    value and value[0] not in resolvers and None not in resolvers
+                ):
+                    return str(self.DEFAULT_SCALAR_TAG)
+            elif kind is yaml.SequenceNode:
+                return str(self.DEFAULT_SEQUENCE_TAG)
+            elif kind is yaml.MappingNode:
+                return str(self.DEFAULT_MAPPING_TAG)
+        return str(super().resolve(kind, value, implicit))
+
+
+_FAST_LOADER: type[_LibyamlLoader] | None = (
+    _LibyamlLoader if getattr(yaml, "__with_libyaml__", False) else None
+)
+
+
+class _PureParserNeeded(Exception):
+    """libyaml's tree uses something it may read differently from the pure parser."""
+
+
+class _TreeReader:
+    """Data, lines and repeated keys from libyaml's tree in one pass.
+
+    Does what ``construct_document`` and :func:`_walk` do for the pure parser's tree, for
+    plain text, lists and blocks; any other value is built by PyYAML's own constructor.
+    On the way it checks each node against the text and raises :class:`_PureParserNeeded`
+    where the pure parser might disagree (a position that does not point where it
+    should counts too, so any doubt goes to the pure parser).
+    """
+
+    def __init__(self, loader: _LibyamlLoader, text: str, doc: YamlDocument) -> None:
+        self.loader, self.text, self.doc = loader, text, doc
+        self.problems: list[Problem] = []
+
+    def value(self, node: yaml.Node, location: Location) -> Any:
+        text, start = self.text, node.start_mark.index
+        if text[start : start + 1] in _PROPERTY_STARTS:
+            raise _PureParserNeeded
+        if isinstance(node, yaml.ScalarNode):
+            if node.style in ("|", ">") and not _BLOCK_HEADER.match(text, start):
+                raise _PureParserNeeded
+            return node.value if node.tag == _STR else self.loader.construct_object(node, True)
+        if isinstance(node, yaml.CollectionNode) and node.flow_style:
+            end = node.end_mark.index
+            if "?" in text[start:end] or text[end - 1 : end] not in ("]", "}"):
+                raise _PureParserNeeded
+        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            return self.sequence(node, location)
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            return self.mapping(node, location)
+        raise _PureParserNeeded
+
+    def sequence(self, node: yaml.SequenceNode, location: Location) -> list[Any]:
+        lines, items = self.doc.lines, []
+        for index, item in enumerate(node.value):
+            lines[(*location, index)] = item.start_mark.line + 1
+            items.append(self.value(item, (*location, index)))
+        return items
+
+    def mapping(self, node: yaml.MappingNode, location: Location) -> dict[Any, Any]:
+        lines, data = self.doc.lines, {}
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag in _SPECIAL_KEYS:
+                raise _PureParserNeeded
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                self.problems.append(_written_twice(self.doc.display, key, line, seen[key]))
+            seen.setdefault(key, line)
+            lines[(*location, key)] = line
+            data[self.value(key_node, ())] = self.value(value_node, (*location, key))
+        return data
+
+
+def _read_with_libyaml(text: str, display: str) -> tuple[YamlDocument, list[Problem]] | None:
+    """The document and its repeated keys by libyaml; ``None``: the pure parser decides."""
+    if _FAST_LOADER is None or any(c in text for c in _PURE_ONLY_CHARACTERS):
+        return None
+    loader = _FAST_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        doc = YamlDocument(display=display, data=None, lines={(): 1})
+        if node is None:
+            return doc, []
+        reader = _TreeReader(loader, text, doc)
+        doc.data = reader.value(node, ())
+        return doc, reader.problems
+    except Exception:  # any failure or doubt: the pure parser reports it in its own words
+        return None
+    finally:
+        loader.dispose()
 
 
 def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
@@ -138,6 +269,10 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         return None, [Problem(display, line, "the file is not UTF-8 text; save it again as UTF-8")]
 
     problems = _tab_problems(display, text)
+    fast = _read_with_libyaml(text, display)
+    if fast is not None:
+        return fast[0], problems + fast[1]
+
     tab_lines = {p.line for p in problems}
     loader = yaml.SafeLoader(text)
     try:
