@@ -46,6 +46,19 @@ def test_yaml_syntax_error_names_the_line(make_kb: MakeKb) -> None:
     assert "double quotes" in message
 
 
+def test_invisible_control_character_names_the_line(make_kb: MakeKb) -> None:
+    broken = FAQ.replace("    title: How quick it is", "    title: How quick\x07 it is")
+    message = only_problem(make_kb({"faq/main.yaml": broken}))
+    assert message.startswith("kb/faq/main.yaml:4: the file holds an invisible control")
+
+
+def test_impossible_date_is_reported_not_raised(make_kb: MakeKb) -> None:
+    broken = FAQ.replace("    title: How quick it is", "    title: 2020-13-45")
+    message = only_problem(make_kb({"faq/main.yaml": broken}))
+    assert message.startswith("kb/faq/main.yaml:4: a value here cannot be read")
+    assert "double quotes" in message
+
+
 def test_unclosed_quote_is_explained(make_kb: MakeKb) -> None:
     broken = FAQ.replace('quote: "costs vary between clinics"', 'quote: "costs vary between')
     message = only_problem(make_kb({"faq/main.yaml": broken}))

@@ -256,6 +256,24 @@ def _read_with_libyaml(text: str, display: str) -> tuple[YamlDocument, list[Prob
         loader.dispose()
 
 
+def _unreadable_value_line(root: yaml.Node) -> int:
+    """The line of the first scalar that cannot be constructed (an impossible date)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                yaml.SafeLoader("").construct_object(node, deep=True)
+            except ValueError:
+                return node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack.extend((value, key))
+    return 1
+
+
 def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse ``path``; on any failure return ``None`` and problems that say how to fix it."""
     try:
@@ -274,10 +292,28 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         return fast[0], problems + fast[1]
 
     tab_lines = {p.line for p in problems}
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1
+        character = f"#x{error.character:04x}" if isinstance(error.character, int) else "?"
+        message = (
+            f"the file holds an invisible control character ({character}) on this line, "
+            "often pasted from another program: delete it, or retype the line"
+        )
+        return None, [*problems, Problem(display, line, message)]
+    node = None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except ValueError as error:  # a value YAML reads as a date or number, but impossible
+        line = _unreadable_value_line(node) if node is not None else 1
+        message = (
+            f"a value here cannot be read ({error}); if it is meant as text, "
+            'put it in double quotes, e.g. "2020-13-45"'
+        )
+        problems.append(Problem(display, line, message))
+        return None, problems
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
