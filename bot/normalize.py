@@ -35,7 +35,11 @@ class Normalizer:
                 key = tuple(stem(w) for w in words(form))
                 if key:
                     self._phrases.setdefault(key, target)
-        self._longest = max((len(k) for k in self._phrases), default=0)
+        # Phrase lengths by first stem, longest first: most words start no phrase at all.
+        sizes: dict[str, set[int]] = {}
+        for key in self._phrases:
+            sizes.setdefault(key[0], set()).add(len(key))
+        self._sizes = {first: sorted(n, reverse=True) for first, n in sizes.items()}
         self.stop_words = frozenset(w for phrase in stop_words for w in words(phrase))
 
     def surface(self, text: str) -> list[str]:
@@ -55,7 +59,9 @@ class Normalizer:
         out: list[str] = []
         i = 0
         while i < len(stemmed):
-            for size in range(min(self._longest, len(stemmed) - i), 0, -1):
+            for size in self._sizes.get(stemmed[i], ()):
+                if i + size > len(stemmed):
+                    continue
                 replacement = self._phrases.get(tuple(stemmed[i : i + size]))
                 if replacement is not None:
                     out.extend(replacement)

@@ -104,6 +104,14 @@ class _Analysis:
     surface: dict[str, str]
 
 
+def _union(parts: Sequence[_Analysis]) -> _Analysis:
+    content = {word for a in parts for word in a.content.split()}
+    surface = {k: v for a in parts for k, v in a.surface.items()}
+    return _Analysis(
+        frozenset().union(*(a.stems for a in parts)), " ".join(sorted(content)), surface
+    )
+
+
 class Matcher:
     """An index over every phrasing (and title) of every entry; immutable once built."""
 
@@ -126,18 +134,30 @@ class Matcher:
 
         texts: list[str] = []
         owners: list[int] = []
+        # Each text split into words once; an entry's bag reuses its phrasings' words.
+        surfaces: list[list[str]] = []
+        bags: list[list[str]] = []
         for index, entry in enumerate(self.entries):
+            bag: list[str] = []
             for text in (*entry.questions, entry.title):
                 texts.append(text)
                 owners.append(index)
+                surfaces.append(normalizer.surface(text))
+                bag += surfaces[-1]
+            bags.append(bag)
         phrasings = len(texts)
         factors = [1.0] * phrasings
-        for factor, documents in (
-            (ANSWER_FACTOR, [e.answer for e in self.entries]),
-            (ENTRY_BAG_FACTOR, [" ".join((*e.questions, e.title)) for e in self.entries]),
+        for factor, documents, tokens in (
+            (
+                ANSWER_FACTOR,
+                [e.answer for e in self.entries],
+                [normalizer.surface(e.answer) for e in self.entries],
+            ),
+            (ENTRY_BAG_FACTOR, [" ".join((*e.questions, e.title)) for e in self.entries], bags),
         ):
             if factor > 0:
                 texts.extend(documents)
+                surfaces.extend(tokens)
                 owners.extend(range(len(self.entries)))
                 factors.extend([factor] * len(documents))
         self._texts = texts
@@ -150,7 +170,13 @@ class Matcher:
         # Texts a sentence or clause of a message is scored against.
         self._segment_texts = ~is_answer & ~whole if len(texts) else is_answer
 
-        analysed = [self._analyse_tokens(normalizer.surface(t)) for t in texts]
+        answers = len(self.entries) if ANSWER_FACTOR > 0 else 0
+        analysed = [self._analyse_tokens(t) for t in surfaces[: phrasings + answers]]
+        if ENTRY_BAG_FACTOR > 0:  # a bag's analysis is the union of its phrasings'
+            parts: list[list[_Analysis]] = [[] for _ in self.entries]
+            for owner, a in zip(owners[:phrasings], analysed[:phrasings], strict=True):
+                parts[owner].append(a)
+            analysed += [_union(p) for p in parts]
         self._phrasing_content = [a.content for a in analysed]
 
         entry_stems: list[set[str]] = [set() for _ in self.entries]
@@ -162,7 +188,7 @@ class Matcher:
         # Words only answers use weigh by how many answers use them.
         answer_df = Counter(s for a in analysed[phrasings:] for s in a.stems)
         df.update({s: c for s, c in answer_df.items() if s not in df})
-        stem_surface = {stem(w): w for t in texts for w in normalizer.surface(t)}
+        stem_surface = {stem(w): w for tokens in surfaces for w in tokens}
         for s, count in df.items():
             idf = math.log(1 + (n - count + 0.5) / (count + 0.5))
             if normalizer.is_stop(s):
@@ -182,7 +208,7 @@ class Matcher:
         self._sorted_stems = sorted(s for s in postings if not normalizer.is_stop(s))
         self._totals = np.where(totals > 0, totals, 1.0)
 
-        vocabulary = Counter(w for t in texts for w in normalizer.surface(t))
+        vocabulary = Counter(w for tokens in surfaces for w in tokens)
         for entry in self.entries:
             vocabulary.update(words(entry.answer))
         vocabulary.update(words(" ".join(extra_vocabulary)))
