@@ -22,6 +22,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-extra.yaml",
     ROOT / "tests" / "eval" / "dev-safety.yaml",
     ROOT / "tests" / "eval" / "dev-blind.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-safety.yaml",
     SHARED / "eval" / "sample-cases.yaml",
 ]
 # Floors a little under the measured figures (RESULTS.md): a drop below them is a
