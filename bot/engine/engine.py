@@ -214,7 +214,8 @@ class Engine:
         if candidates and candidates[0].entry.id == NOT_COVERED_ID:
             # Closer to a topic staff listed as not covered than to any entry.
             closest = closest_topics(covered, state.knowledge.matching)
-            decision = Decision(ReplyKind.NO_MATCH, None, closest, candidates[0].score)
+            best = covered[0].score if covered else 0.0
+            decision = Decision(ReplyKind.NO_MATCH, None, closest, best)
 
         if alarms:
             answer = decision.entry if alarms[0].kind == "urgent" else None
