@@ -346,6 +346,17 @@ def test_thresholds_in_order(make_kb: MakeKb) -> None:
     )
 
 
+def test_not_covered_topic_that_an_entry_asks(make_kb: MakeKb) -> None:
+    matching = (
+        "answer_threshold: 40\nclarify_threshold: 40\nclarify_margin: 2\n"
+        "not_covered:\n  - knee arthritis\n  - Price of treatment\n"
+    )
+    assert only_problem(make_kb({"matching.yaml": matching})) == (
+        "kb/matching.yaml:6: 'Price of treatment' is listed as not covered, but entry "
+        "'costs' has the same phrasing: remove it from not_covered if the entry now covers it"
+    )
+
+
 def test_every_problem_is_reported_at_once(make_kb: MakeKb) -> None:
     broken = FAQ.replace("related: [costs]", "related: [nope]")
     broken = broken.replace("section: Second Heading", "section: Nowhere")

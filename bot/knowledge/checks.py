@@ -495,6 +495,27 @@ def check_matching(ctx: Context) -> Iterator[Problem]:
         )
 
 
+def check_not_covered(ctx: Context) -> Iterator[Problem]:
+    """A topic listed as not covered that an entry also asks would hide that entry."""
+    if ctx.matching is None or not ctx.matching.model.not_covered:
+        return
+    normalizer = _normalizer(ctx)
+    owners = {
+        normalizer.signature(question): entry.id
+        for _, _, entry in ctx.entries()
+        for question in entry.questions
+    }
+    for index, topic in enumerate(ctx.matching.model.not_covered):
+        owner = owners.get(normalizer.signature(topic))
+        if owner is not None:
+            yield Problem(
+                ctx.matching.display,
+                ctx.matching.doc.line_of(("not_covered", index)),
+                f"'{topic}' is listed as not covered, but entry '{owner}' has the same "
+                "phrasing: remove it from not_covered if the entry now covers it",
+            )
+
+
 def check_messages(ctx: Context) -> Iterator[Problem]:
     if ctx.messages is None:
         return
@@ -537,6 +558,7 @@ CHECKS = (
     check_safety,
     check_synonyms,
     check_matching,
+    check_not_covered,
     check_messages,
     check_quote_folding,
 )
