@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.conftest import KNOWLEDGE, ROOT, SHARED
+from tests.conftest import KNOWLEDGE, ROOT, SAMPLE_CASES, needs_sample_cases
 
 ENV = {
     **os.environ,
@@ -56,8 +56,9 @@ def test_ask_one_question_as_text() -> None:
     assert "911" in result.stdout
 
 
+@needs_sample_cases
 def test_eval_scores_the_sample_file() -> None:
-    result = run("-m", "bot", "eval", str(SHARED / "eval" / "sample-cases.yaml"), "--json")
+    result = run("-m", "bot", "eval", str(SAMPLE_CASES), "--json")
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
     assert metrics["cases"] == 45
@@ -90,8 +91,9 @@ def test_eval_bad_case_file_is_reported(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@needs_sample_cases
 def test_eval_sweep_prints_a_threshold_table() -> None:
-    result = run("-m", "bot", "eval", str(SHARED / "eval" / "sample-cases.yaml"), "--sweep")
+    result = run("-m", "bot", "eval", str(SAMPLE_CASES), "--sweep")
     assert result.returncode == 0
     header, *rows = result.stdout.splitlines()
     assert header.split()[:3] == ["answer", "clarify", "margin"]
