@@ -168,3 +168,52 @@ def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
     )
     assert SafetyCheck(knowledge.safety).check(message) == []
     assert SafetyCheck(safety).check(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a negation word that is part of the symptom
+        "I have no bladder control",
+        "I don't have any control over my bowels",
+        "I haven't had a pee since yesterday, I can't go",
+        "no clue why I wet myself last night",
+        # a denial ends at any punctuation, typed with a space or not
+        "no fever,both legs are numb",
+        "no fever.both legs numb and weak",
+        # an 'unless' phrase that is denied, overtaken or in another clause
+        "both my legs went numb and weak, it never went away",
+        "numb bum for two days, went away briefly but back now",
+        "I had a cold last week. Now I have a high fever and terrible back pain",
+        "I've had a fever since the injection yesterday, I had covid years ago",
+        "I fell off a ladder last year and again this morning, my back hurts badly",
+    ],
+)
+def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: str) -> None:
+    alarms = SafetyCheck(knowledge.safety).check(message)
+    assert alarms and alarms[0].kind == "urgent"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I take my tablets every day but tonight I'm going to take them all",
+        "I want to jump off that bridge",
+        "I've been looking up ways to go peacefully",
+    ],
+)
+def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: str) -> None:
+    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)][:1] == ["crisis"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "who can jump off my dead car battery",
+        "do i have a ways to go or am i close to the station",
+        "no numbness, no bladder problems, just a dull ache",
+        "no fever or chills, just back pain",
+    ],
+)
+def test_everyday_phrases_near_crisis_wordings(knowledge: Knowledge, message: str) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []

@@ -12,6 +12,7 @@ missed crisis costs more than a needless crisis reply.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -20,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from bot.engine.english import zipf
 from bot.knowledge.schema import SafetyFile, SafetyRule
-from bot.text import clauses, sentences, words
+from bot.text import words
 
 AlarmKind = Literal["urgent", "crisis"]
 
@@ -34,6 +35,8 @@ _REAL_WORD_ZIPF = 3.0
 _MIN_FUZZY_PREFIX = 4
 # At most this many filler words between two words of a phrase.
 _MAX_FILLERS = 3
+# What ends a clause for negation and for ``unless`` phrases.
+_CLAUSE_PUNCTUATION = re.compile(r"[,.;:!?]+|\s-\s|\n")
 
 
 @dataclass(frozen=True)
@@ -161,11 +164,16 @@ class SafetyCheck:
         negation = safety.negation
         self._negations = _PhraseIndex(("negation", _Pattern.parse(p)) for p in negation.triggers)
         self._negation_scope = negation.scope
+        self._negation_pass = frozenset(w for p in negation.pass_over for w in words(p))
         self._not_negated_before = frozenset(w for p in negation.not_before for w in words(p))
         self._negation_stops = frozenset(w for p in negation.stop_at for w in words(p))
-        self._crisis_terms = frozenset(
+        self._never_denied = frozenset(negation.never_denied) | frozenset(
             name for rule in safety.rules if rule.kind == "crisis" for name in rule.all
         )
+        cancel = safety.unless_cancelled
+        self._unless_cancel_before = frozenset(w for p in cancel.before for w in words(p))
+        self._unless_cancel_after = tuple(" ".join(words(p)) for p in cancel.after)
+        self._unless_window = cancel.window
         self._unless = {
             rule.id: _PhraseIndex((("unless", _Pattern.parse(p)) for p in rule.unless), fillers)
             for rule in self._rules
@@ -232,10 +240,11 @@ class SafetyCheck:
         return None
 
     def _denied(
-        self, tokens: list[str], breaks: frozenset[int], terms: list[tuple[int, int, str]]
+        self, tokens: list[str], clause: list[int], terms: list[tuple[int, int, str]]
     ) -> set[int]:
         """Positions of words a negation denies: up to ``scope`` words after "no",
-        "don't have" ..., within the clause, until a word such as "but" or "and"."""
+        "don't have" ... ("or" and "any" do not count), within the clause, until a word
+        such as "but" or "and"."""
         term_starts = {start for start, _, _ in terms}
         denied: set[int] = set()
         for start, end, _ in self._negations.find(tokens):
@@ -243,31 +252,60 @@ class SafetyCheck:
                 continue
             if end < len(tokens) and tokens[end] in self._not_negated_before:
                 continue
-            for at in range(end, min(len(tokens), end + self._negation_scope)):
-                if at in breaks or tokens[at] in self._negation_stops:
+            counted = 0
+            at = end
+            while at < len(tokens) and counted < self._negation_scope:
+                if clause[at] != clause[start] or tokens[at] in self._negation_stops:
                     break
-                denied.add(at)
+                if tokens[at] not in self._negation_pass:
+                    denied.add(at)
+                    counted += 1
+                at += 1
         return denied
+
+    def _unless_applies(
+        self, tokens: list[str], clause: list[int], start: int, end: int, clauses_: set[int]
+    ) -> bool:
+        """An ``unless`` phrase counts in a clause holding the rule's words, and not when
+        it is itself denied or overtaken ("it never went away", "went away but came back")."""
+        if clause[start] not in clauses_:
+            return False
+        before = tokens[max(0, start - 2) : start]
+        if any(w in self._unless_cancel_before for w in before):
+            return False
+        after = [
+            tokens[at]
+            for at in range(end, min(len(tokens), end + self._unless_window))
+            if clause[at] == clause[start]
+        ]
+        following = f" {' '.join(after)} "
+        return not any(f" {phrase} " in following for phrase in self._unless_cancel_after)
+
+    @staticmethod
+    def _clauses(text: str) -> tuple[list[str], list[int]]:
+        """The words of ``text`` and the number of the clause each one is in.
+
+        Any comma, full stop, question mark, semicolon or colon ends a clause, typed
+        with a space after it or not ("no fever,both legs numb").
+        """
+        pieces = [words(piece) for piece in _CLAUSE_PUNCTUATION.split(text)]
+        tokens = [t for piece in pieces for t in piece]
+        if tokens != words(text):  # the split changed the words: one clause
+            tokens = words(text)
+            return tokens, [0] * len(tokens)
+        return tokens, [number for number, piece in enumerate(pieces) for _ in piece]
 
     def check(self, text: str) -> list[Alarm]:
         """Every rule that fires, crisis first; an empty list means no alarm."""
-        pieces = [words(c) for s in sentences(text) for c in clauses(s)]
-        raw = [t for piece in pieces for t in piece]
-        if raw != words(text):  # the clause split dropped or merged words: no breaks
-            raw, pieces = words(text), []
-        breaks: set[int] = set()  # where a new clause starts
-        at = 0
-        for piece in pieces:
-            at += len(piece)
-            breaks.add(at)
+        raw, clause = self._clauses(text)
         tokens = [self._correct(t) for t in raw]
         for start, end, _ in self._idioms.find(tokens):
             tokens[start:end] = [""] * (end - start)
         terms = self._terms.find(tokens)
-        denied = self._denied(tokens, frozenset(breaks), terms) if terms else set()
+        denied = self._denied(tokens, clause, terms) if terms else set()
         positions: dict[str, list[int]] = {}
         for start, _, name in terms:
-            if start in denied and name not in self._crisis_terms:
+            if start in denied and name not in self._never_denied:
                 continue
             positions.setdefault(name, []).append(start)
 
@@ -280,7 +318,12 @@ class SafetyCheck:
             ):
                 continue
             unless = self._unless.get(rule.id)
-            if unless is not None and unless.find(tokens):
-                continue
+            if unless is not None:
+                held = {clause[p] for name in rule.all for p in positions[name]}
+                if any(
+                    self._unless_applies(tokens, clause, start, end, held)
+                    for start, end, _ in unless.find(tokens)
+                ):
+                    continue
             alarms.append(Alarm(rule.kind, rule.id, rule.note))
         return sorted(alarms, key=lambda a: a.kind != "crisis")

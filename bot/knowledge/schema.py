@@ -106,9 +106,19 @@ class Negation(Strict):
     """Words that deny what follows ("no fever", "I don't have cancer")."""
 
     triggers: list[Text] = []
-    scope: Annotated[int, Field(ge=1, le=10)] = 5
+    scope: Annotated[int, Field(ge=1, le=10)] = 2
+    pass_over: list[Text] = []
     not_before: list[Text] = []
     stop_at: list[Text] = []
+    never_denied: list[Id] = []
+
+
+class UnlessCancelled(Strict):
+    """When an ``unless`` phrase does not switch its rule off ("it never went away")."""
+
+    before: list[Text] = []
+    after: list[Text] = []
+    window: Annotated[int, Field(ge=1, le=10)] = 4
 
 
 class SafetyFile(Strict):
@@ -116,6 +126,7 @@ class SafetyFile(Strict):
     fillers: list[Text] = []
     never_alarm: list[Text] = []
     negation: Negation = Negation()
+    unless_cancelled: UnlessCancelled = UnlessCancelled()
     terms: dict[Id, Annotated[list[Text], Field(min_length=1)]]
     rules: Annotated[list[SafetyRule], Field(min_length=1)]
     replies: SafetyReplies
