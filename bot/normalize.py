@@ -28,6 +28,8 @@ class Normalizer:
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for canonical, lay_forms in synonyms.items():
             target = tuple(stem(w) for w in words(canonical))
+            if not target:  # no word to replace with (the check reports it)
+                continue
             # The canonical form maps to itself so that "herniated disc" is consumed
             # whole instead of "herniated" expanding to "herniated disc disc".
             self._phrases[target] = target

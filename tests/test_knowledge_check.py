@@ -339,6 +339,14 @@ def test_synonym_listed_under_two_words(make_kb: MakeKb) -> None:
     )
 
 
+def test_synonym_without_letters(make_kb: MakeKb) -> None:
+    synonyms = 'synonyms:\n  "???": [huh]\n'
+    assert only_problem(make_kb({"synonyms.yaml": synonyms})) == (
+        "kb/synonyms.yaml:2: '???' has no letters or digits, so no word can be replaced "
+        "by it; write the word the entries use"
+    )
+
+
 def test_thresholds_in_order(make_kb: MakeKb) -> None:
     matching = "answer_threshold: 40\nclarify_threshold: 60\nclarify_margin: 5\n"
     assert only_problem(make_kb({"matching.yaml": matching})) == (
@@ -354,6 +362,18 @@ def test_not_covered_topic_that_an_entry_asks(make_kb: MakeKb) -> None:
     assert only_problem(make_kb({"matching.yaml": matching})) == (
         "kb/matching.yaml:6: 'Price of treatment' is listed as not covered, but entry "
         "'costs' has the same phrasing: remove it from not_covered if the entry now covers it"
+    )
+
+
+def test_not_covered_topic_that_contains_a_phrasing_warns(make_kb: MakeKb) -> None:
+    matching = (
+        "answer_threshold: 40\nclarify_threshold: 40\nclarify_margin: 2\n"
+        "not_covered:\n  - treatment duration abroad\n"
+    )
+    assert only_problem(make_kb({"matching.yaml": matching})) == (
+        "kb/matching.yaml:5: warning: 'treatment duration abroad' contains 'treatment "
+        "duration', a phrasing of entry 'quick-treatment': patients asking that may get "
+        "no answer; make the topic narrower"
     )
 
 

@@ -89,7 +89,12 @@ def test_a_question_after_a_story_is_still_found(matcher: Matcher) -> None:
 def test_only_stop_words_in_common_still_ranks(matcher: Matcher) -> None:
     # Texts sharing only stop words are skipped when some text shares a content word;
     # when none does, the ranking falls back to them rather than returning nothing.
-    assert matcher.rank("how do i")
+    assert matcher.rank("how do i zorblax")
+
+
+def test_a_message_of_stop_words_only_matches_nothing(matcher: Matcher) -> None:
+    assert matcher.rank("how do i") == []
+    assert matcher.rank("is it?") == []
 
 
 def test_no_known_word_gives_no_candidates(matcher: Matcher) -> None:

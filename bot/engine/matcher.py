@@ -124,13 +124,18 @@ class Matcher:
         extra_vocabulary: Iterable[str] = (),
         whole_message_only: Iterable[str] = (),
     ) -> None:
-        """``whole_message_only``: ids of entries matched on the whole message only,
-        never on one sentence or clause of it (topics the knowledge does not cover: "I
-        have knee arthritis too, can it help my back?" is still a question about backs).
+        """``whole_message_only``: ids of entries matched by their phrasings against the
+        whole message only: never by one sentence or clause of it, and with no answer or
+        bag of phrasings indexed (the topics the knowledge does not cover: in "I have
+        diabetes, is the injection for my back safe?" the clause about diabetes must
+        not decide).
         """
         self._normalizer = normalizer
         self._min_typo = min_typo_length
         self.entries = tuple(entries)
+        whole_only = set(whole_message_only)
+        # Entries that also get an answer document and a bag of phrasings.
+        full = [i for i, e in enumerate(self.entries) if e.id not in whole_only]
 
         texts: list[str] = []
         owners: list[int] = []
@@ -150,33 +155,36 @@ class Matcher:
         for factor, documents, tokens in (
             (
                 ANSWER_FACTOR,
-                [e.answer for e in self.entries],
-                [normalizer.surface(e.answer) for e in self.entries],
+                [self.entries[i].answer for i in full],
+                [normalizer.surface(self.entries[i].answer) for i in full],
             ),
-            (ENTRY_BAG_FACTOR, [" ".join((*e.questions, e.title)) for e in self.entries], bags),
+            (
+                ENTRY_BAG_FACTOR,
+                [" ".join((*self.entries[i].questions, self.entries[i].title)) for i in full],
+                [bags[i] for i in full],
+            ),
         ):
             if factor > 0:
                 texts.extend(documents)
                 surfaces.extend(tokens)
-                owners.extend(range(len(self.entries)))
+                owners.extend(full)
                 factors.extend([factor] * len(documents))
         self._texts = texts
         self._owner = np.asarray(owners, dtype=np.int64)
         is_answer = np.arange(len(texts)) >= phrasings
         self._p_power = np.where(is_answer, 0.0, PHRASING_COVERAGE_POWER)
         self._factor = np.asarray(factors)
-        whole_only = set(whole_message_only)
         whole = np.asarray([self.entries[o].id in whole_only for o in owners], dtype=bool)
         # Texts a sentence or clause of a message is scored against.
         self._segment_texts = ~is_answer & ~whole if len(texts) else is_answer
 
-        answers = len(self.entries) if ANSWER_FACTOR > 0 else 0
+        answers = len(full) if ANSWER_FACTOR > 0 else 0
         analysed = [self._analyse_tokens(t) for t in surfaces[: phrasings + answers]]
         if ENTRY_BAG_FACTOR > 0:  # a bag's analysis is the union of its phrasings'
             parts: list[list[_Analysis]] = [[] for _ in self.entries]
             for owner, a in zip(owners[:phrasings], analysed[:phrasings], strict=True):
                 parts[owner].append(a)
-            analysed += [_union(p) for p in parts]
+            analysed += [_union(parts[i]) for i in full]
         self._phrasing_content = [a.content for a in analysed]
 
         entry_stems: list[set[str]] = [set() for _ in self.entries]
@@ -188,6 +196,9 @@ class Matcher:
         # Words only answers use weigh by how many answers use them.
         answer_df = Counter(s for a in analysed[phrasings:] for s in a.stems)
         df.update({s: c for s, c in answer_df.items() if s not in df})
+        # A stem's commonness in English is judged on one written form of it: the last
+        # one indexed. Choosing the most frequent or the rarest form instead was tried
+        # and scored worse on the dev sets.
         stem_surface = {stem(w): w for tokens in surfaces for w in tokens}
         for s, count in df.items():
             idf = math.log(1 + (n - count + 0.5) / (count + 0.5))
@@ -427,6 +438,8 @@ class Matcher:
             return []
         segments = self._segments(text)
         analyses = [self._analyse_query(segment) for segment, _ in segments]
+        if not analyses[0].content:  # only words such as "is it?" or "the and of": no topic
+            return []
         numbers, best, which = self._score(analyses, [parent for _, parent in segments])
         if not best.any():
             return []

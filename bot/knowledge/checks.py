@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import combinations
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -469,6 +470,14 @@ def check_synonyms(ctx: Context) -> Iterator[Problem]:
         return
     owner: dict[str, str] = {}
     for canonical, forms in ctx.synonyms.model.synonyms.items():
+        if not words(canonical):
+            yield Problem(
+                ctx.synonyms.display,
+                ctx.synonyms.doc.line_of(("synonyms", canonical)),
+                f"'{canonical}' has no letters or digits, so no word can be replaced by it; "
+                "write the word the entries use",
+            )
+            continue
         for position, form in enumerate(forms):
             key = " ".join(words(form))
             line = ctx.synonyms.doc.line_of(("synonyms", canonical, position))
@@ -496,24 +505,44 @@ def check_matching(ctx: Context) -> Iterator[Problem]:
 
 
 def check_not_covered(ctx: Context) -> Iterator[Problem]:
-    """A topic listed as not covered that an entry also asks would hide that entry."""
+    """A topic listed as not covered must not swallow a question an entry answers."""
     if ctx.matching is None or not ctx.matching.model.not_covered:
         return
     normalizer = _normalizer(ctx)
-    owners = {
-        normalizer.signature(question): entry.id
-        for _, _, entry in ctx.entries()
-        for question in entry.questions
-    }
+    owners: dict[frozenset[str], tuple[str, str]] = {}
+    for _, _, entry in ctx.entries():
+        for question in entry.questions:
+            owners.setdefault(frozenset(normalizer.signature(question)), (entry.id, question))
     for index, topic in enumerate(ctx.matching.model.not_covered):
-        owner = owners.get(normalizer.signature(topic))
-        if owner is not None:
-            yield Problem(
-                ctx.matching.display,
-                ctx.matching.doc.line_of(("not_covered", index)),
-                f"'{topic}' is listed as not covered, but entry '{owner}' has the same "
-                "phrasing: remove it from not_covered if the entry now covers it",
-            )
+        words_ = normalizer.signature(topic)
+        line = ctx.matching.doc.line_of(("not_covered", index))
+        # Every part of the topic of two words or more (a topic has a handful of words).
+        parts = (
+            frozenset(c)
+            for size in range(len(words_), min(2, len(words_)) - 1, -1)
+            for c in combinations(words_, size)
+        )
+        for part in parts:
+            owner = owners.get(part)
+            if owner is None:
+                continue
+            entry_id, question = owner
+            if len(part) == len(words_):
+                yield Problem(
+                    ctx.matching.display,
+                    line,
+                    f"'{topic}' is listed as not covered, but entry '{entry_id}' has the "
+                    "same phrasing: remove it from not_covered if the entry now covers it",
+                )
+            else:
+                yield Problem(
+                    ctx.matching.display,
+                    line,
+                    f"'{topic}' contains '{question}', a phrasing of entry '{entry_id}': "
+                    "patients asking that may get no answer; make the topic narrower",
+                    Severity.WARNING,
+                )
+            break
 
 
 def check_messages(ctx: Context) -> Iterator[Problem]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from bot.engine import Engine, ReplyKind
 from tests.telegram.fake_api import Call, FakeBotApi, parse_html
-from tests.telegram.harness import RunningBot
+from tests.telegram.harness import RunningBot, eventually
 
 USER = 1001
 COST_QUESTION = "how much does the stem cell treatment cost?"
@@ -54,7 +54,9 @@ def test_question_gets_answer_with_source_disclaimer_and_buttons(
         f"f:1:{entry}",
         f"f:0:{entry}",
     ]
-    # "typing..." was shown in that chat, and the reply was recorded for the clinic.
+    # "typing..." was shown in that chat (its request races the answer's over a second
+    # connection, so it may land just after), and the reply was recorded for the clinic.
+    eventually(lambda: bool(api.calls("sendChatAction", USER)), timeout=5)
     assert [c.params["action"] for c in api.calls("sendChatAction", USER)] == ["typing"]
     assert [(u, r.kind, r.entry.id if r.entry else None) for u, r in bot.sink.replies] == [
         (USER, ReplyKind.ANSWER, entry)
