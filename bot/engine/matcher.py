@@ -85,8 +85,10 @@ MAX_SEGMENTS = 12
 CLAUSE_SEGMENTS = True
 # A clause may leave out the word that matters ("if somebody dies, what happens to
 # their account?"): this share of what the rest of its sentence says counts as not
-# covered when the clause is scored. 0.3 is the largest value that changes no reply on
-# the dev sets; it lifts StackFAQ P@1 by about 1.3 points (benchmarks/findings.md).
+# covered when the clause is scored. 0.3 is the largest value that changes no scored
+# outcome on the dev sets (top-1, no-answer, safety; some replies change their runner-ups
+# or the answer attached to an urgent reply); it lifts StackFAQ P@1 by about 1.3 points
+# (benchmarks/findings.md).
 CLAUSE_CONTEXT = 0.3
 
 
@@ -113,7 +115,11 @@ def _union(parts: Sequence[_Analysis]) -> _Analysis:
 
 
 class Matcher:
-    """An index over every phrasing (and title) of every entry; immutable once built."""
+    """An index over every phrasing (and title) of every entry.
+
+    The index is not changed once built; only a cache of typo corrections grows, one dict
+    assignment at a time.
+    """
 
     def __init__(
         self,
@@ -447,7 +453,8 @@ class Matcher:
             top = np.argpartition(-best, RESCORE_CANDIDATES - 1)[:RESCORE_CANDIDATES]
         else:
             top = np.arange(len(best))
-        # Ties keep the texts' order, as a full sort of every text would.
+        # Best first; among equal scores, the earlier text first (which of several texts
+        # tied at the 40th place get in is arbitrary, as with any partial sort).
         top = top[np.lexsort((numbers[top], -best[top]))]
 
         final: dict[int, tuple[float, int]] = {}

@@ -124,7 +124,9 @@ def _collector_paused() -> Iterator[None]:
     A load allocates about a million small objects (YAML nodes, dicts, models, phrasings)
     and makes no reference cycles, yet the allocations trigger full collections that
     rescan the whole heap, the running bot's engine included: a quarter of the load time
-    at 5,000 entries. Reference counting still frees everything as usual.
+    at 5,000 entries. Reference counting still frees everything as usual. The pause is
+    process-wide: during a live reload in a worker thread, the serving thread's cycles
+    wait too, for the second or two the load takes at most.
     """
     was_enabled = gc.isenabled()
     gc.disable()
