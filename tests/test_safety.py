@@ -217,3 +217,21 @@ def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: st
 )
 def test_everyday_phrases_near_crisis_wordings(knowledge: Knowledge, message: str) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+def test_texting_shorthand_is_read_as_words(knowledge: Knowledge) -> None:
+    assert [a.kind for a in SafetyCheck(knowledge.safety).check("i want 2 die")] == ["crisis"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I hurt myself lifting boxes at work last year",
+        "my physio says I might hurt myself if I lift heavy",
+        "how high should I lift my hips in the bridge exercise?",
+        "can you overdose on stem cells?",
+        "suicide sprints wrecked my lower back",
+    ],
+)
+def test_injury_and_exercise_talk_is_not_a_crisis(knowledge: Knowledge, message: str) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []

@@ -161,6 +161,11 @@ class SafetyCheck:
         self._idioms = _PhraseIndex(
             (("idiom", _Pattern.parse(p)) for p in safety.never_alarm), fillers
         )
+        self._shorthand = {
+            " ".join(words(short)): " ".join(words(full))
+            for short, full in safety.shorthand.items()
+            if len(words(short)) == 1 and len(words(full)) == 1
+        }
         negation = safety.negation
         self._negations = _PhraseIndex(("negation", _Pattern.parse(p)) for p in negation.triggers)
         self._negation_scope = negation.scope
@@ -298,7 +303,7 @@ class SafetyCheck:
     def check(self, text: str) -> list[Alarm]:
         """Every rule that fires, crisis first; an empty list means no alarm."""
         raw, clause = self._clauses(text)
-        tokens = [self._correct(t) for t in raw]
+        tokens = [self._correct(self._shorthand.get(t, t)) for t in raw]
         for start, end, _ in self._idioms.find(tokens):
             tokens[start:end] = [""] * (end - start)
         terms = self._terms.find(tokens)

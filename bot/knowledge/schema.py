@@ -125,6 +125,7 @@ class SafetyFile(Strict):
     within: Annotated[int, Field(ge=1, le=200)] = 12
     fillers: list[Text] = []
     never_alarm: list[Text] = []
+    shorthand: dict[Text, Text] = {}
     negation: Negation = Negation()
     unless_cancelled: UnlessCancelled = UnlessCancelled()
     terms: dict[Id, Annotated[list[Text], Field(min_length=1)]]
