@@ -11,6 +11,8 @@ import argparse
 import logging
 import sys
 
+from pydantic import ValidationError
+
 from bot.config import Settings
 from bot.console import ConsoleChat
 from bot.runtime import build_runtime
@@ -34,7 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # One line per setting, never the value (it may be the token).
+        for problem in error.errors(include_url=False, include_input=False):
+            name = "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"{name}: {problem['msg']} (see .env.example).", file=sys.stderr)
+        return 2
 
     if args.console or settings.telegram_bot_token is None:
         if args.webhook:

@@ -20,10 +20,10 @@ import csv
 import sqlite3
 import textwrap
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rapidfuzz import fuzz, process
 
@@ -266,12 +266,17 @@ def _questions(conn: sqlite3.Connection, since: float | None) -> list[_Question]
 
 
 def _ratings(conn: sqlite3.Connection, since: float | None) -> list[EntryRating]:
+    """Ratings per entry, each person counted once (their latest rating of it)."""
     rows = conn.execute(
         """
-        SELECT entry_id, SUM(1 - helpful), SUM(helpful) FROM feedback
-         WHERE created_at >= ? GROUP BY entry_id HAVING SUM(1 - helpful) > 0
+        SELECT entry_id, SUM(1 - helpful), SUM(helpful) FROM feedback AS f
+         WHERE created_at >= :since
+           AND id = (SELECT MAX(id) FROM feedback AS g
+                      WHERE g.user_key = f.user_key AND g.entry_id = f.entry_id
+                        AND g.created_at >= :since)
+         GROUP BY entry_id HAVING SUM(1 - helpful) > 0
         """,
-        (int(since or 0),),
+        {"since": int(since or 0)},
     ).fetchall()
     ratings = [EntryRating(entry, bad, good) for entry, bad, good in rows]
     return sorted(ratings, key=lambda r: (-r.not_helpful, r.helpful, r.entry_id))
@@ -485,9 +490,25 @@ CSV_COLUMNS = (
 )
 
 
+# A spreadsheet reads a cell starting with one of these as a formula; patients' text
+# must never become one ("=HYPERLINK(...)").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter(csv.DictWriter):  # type: ignore[type-arg]
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({k: _cell(v) for k, v in rowdict.items()})
+
+
 def write_csv(report: GapsReport, out: TextIO) -> None:
     """One row per group or entry, a ``section`` column saying which list it is from."""
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="raise", lineterminator="\n")
+    writer = _SafeWriter(out, fieldnames=CSV_COLUMNS, extrasaction="raise", lineterminator="\n")
     writer.writeheader()
     for g in report.unanswered:
         writer.writerow(

@@ -32,7 +32,10 @@ class EventSink(Protocol):
     def record_feedback(self, user_id: int, entry_id: str, helpful: bool) -> None: ...
 
     def forget(self, user_id: int) -> int:
-        """Delete everything stored about the user; returns the number of rows removed."""
+        """Delete everything stored about the user; returns the number of rows removed.
+
+        Raises an exception when the deletion did not happen.
+        """
         ...
 
     def stats(self) -> str:

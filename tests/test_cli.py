@@ -106,6 +106,23 @@ def test_run_bot_without_token_or_terminal_exits_2() -> None:
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
 
 
+def test_a_bad_setting_is_one_line_without_its_value() -> None:
+    env = {**ENV, "RETENTION_DAYS": "0", "TELEGRAM_BOT_TOKEN": "123456:TOKEN-VALUE"}
+    result = subprocess.run(
+        [sys.executable, "run_bot.py"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("RETENTION_DAYS: ")
+    assert "Traceback" not in result.stderr and "TOKEN-VALUE" not in result.stderr
+
+
 def test_console_chat() -> None:
     result = run("run_bot.py", "--console", stdin="price?\n/quote\n2\n/quit\n")
     assert result.returncode == 0, result.stderr

@@ -224,3 +224,36 @@ def test_cli_without_a_database_says_so(
     assert main(["gaps"]) == 1
     assert "no stored questions yet" in capsys.readouterr().err
     assert not (tmp_path / "empty").exists()  # looking does not create anything
+
+
+def test_csv_never_turns_patient_text_into_a_formula(tmp_path: Path, engine: Engine) -> None:
+    sink = SqliteSink(tmp_path / "data", clock=Clock())
+    for user, question in enumerate(['=HYPERLINK("http://x.example","click")', "+cmd|calc"]):
+        sink.record_reply(user, unanswered(question))
+    assert sink.flush()
+    sink.close()
+    conn = gaps.open_database(tmp_path / "data" / "bot.sqlite3")
+    assert conn is not None
+    with closing(conn):
+        report = gaps.build_report(conn, engine=engine, since=0)
+    out = io.StringIO()
+    gaps.write_csv(report, out)
+    questions = [row["question"] for row in csv.DictReader(io.StringIO(out.getvalue()))]
+    assert questions and all(q.startswith("'") for q in questions)
+
+
+def test_one_person_rating_an_entry_many_times_counts_once(tmp_path: Path) -> None:
+    sink = SqliteSink(tmp_path / "data", clock=Clock())
+    for _ in range(20):
+        sink.record_feedback(7, "cost-and-insurance", helpful=False)
+    sink.record_feedback(8, "cost-and-insurance", helpful=False)
+    sink.record_feedback(9, "cost-and-insurance", helpful=False)
+    sink.record_feedback(9, "cost-and-insurance", helpful=True)  # changed their mind
+    assert sink.flush()
+    sink.close()
+    conn = gaps.open_database(tmp_path / "data" / "bot.sqlite3")
+    assert conn is not None
+    with closing(conn):
+        report = gaps.build_report(conn, since=0)
+    (rating,) = report.ratings
+    assert (rating.entry_id, rating.not_helpful, rating.helpful) == ("cost-and-insurance", 2, 1)

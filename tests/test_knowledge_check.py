@@ -347,6 +347,15 @@ def test_synonym_without_letters(make_kb: MakeKb) -> None:
     )
 
 
+def test_privacy_text_must_name_the_retention(make_kb: MakeKb) -> None:
+    shipped = (KNOWLEDGE / "messages.yaml").read_text(encoding="utf-8")
+    edited = shipped.replace("{retention_days} days", "a while")
+    assert edited != shipped
+    message = only_problem(make_kb({"messages.yaml": edited}))
+    assert message.startswith("kb/messages.yaml:")
+    assert "include {retention_days}" in message
+
+
 def test_thresholds_in_order(make_kb: MakeKb) -> None:
     matching = "answer_threshold: 40\nclarify_threshold: 60\nclarify_margin: 5\n"
     assert only_problem(make_kb({"matching.yaml": matching})) == (

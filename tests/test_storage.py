@@ -18,6 +18,7 @@ from bot.storage import SCHEMA_VERSION, SqliteSink, connect
 from bot.storage.db import SchemaError
 from bot.storage.keys import SECRET_FILE, user_key
 from bot.storage.retention import DAY_SECONDS
+from bot.storage.writer import StorageError
 from tests.conftest import KNOWLEDGE
 
 PATIENT = 5_839_104_277  # a realistic Telegram id: ten digits, more than 32 bits
@@ -269,7 +270,8 @@ def test_a_database_that_breaks_later_is_logged_without_message_text(
     ref = sink.record_reply(PATIENT, clarify_reply(engine, secret))
     assert ref is not None  # queued: the patient is not kept waiting
     assert not sink.flush()
-    assert sink.forget(PATIENT) == 0
+    with pytest.raises(StorageError):  # never reported as done
+        sink.forget(PATIENT)
     assert "Storage" in sink.stats()
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "cannot open" in logged
@@ -321,3 +323,15 @@ def test_privacy_text_states_the_configured_retention(tmp_path: Path) -> None:
     assert "after 30 days" in text
     assert "/forget" in text
     assert "{" not in text
+
+
+def test_a_corrupt_secret_file_turns_storage_off_instead_of_failing(
+    tmp_path: Path, engine: Engine
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "hash-secret").write_bytes(b"\xff\xfe not text")
+    sink = SqliteSink(data)
+    assert sink.unavailable is not None
+    assert sink.record_reply(PATIENT, engine.reply(UNANSWERED)) is None
+    sink.close()

@@ -548,6 +548,13 @@ def check_not_covered(ctx: Context) -> Iterator[Problem]:
 def check_messages(ctx: Context) -> Iterator[Problem]:
     if ctx.messages is None:
         return
+    if "{retention_days}" not in ctx.messages.model.privacy:
+        yield Problem(
+            ctx.messages.display,
+            ctx.messages.doc.line_of(("privacy",)),
+            "the privacy text must say how long data is kept: include {retention_days}, "
+            "which is filled in from the RETENTION_DAYS setting",
+        )
     data = ctx.messages.model.model_dump()
     texts: list[tuple[tuple[str, ...], str]] = [
         ((key,), value) for key, value in data.items() if isinstance(value, str)

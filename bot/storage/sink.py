@@ -71,7 +71,7 @@ class SqliteSink:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._secret = load_secret(self.data_dir, secret)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: a hash-secret file not text
             self.unavailable = f"cannot use {self.data_dir}: {error}"
             log.error("storage: %s; nothing will be recorded", self.unavailable)
             return
@@ -145,15 +145,19 @@ class SqliteSink:
             log.exception("storage: could not record feedback")
 
     def forget(self, user_id: int) -> int:
-        """Delete every row of the user, after their writes still in the queue."""
+        """Delete every row of the user, after their writes still in the queue.
+
+        Raises :class:`StorageError` when the deletion did not happen (a locked or
+        broken database), so the patient is never told it did.
+        """
         if self._writer is None:
-            return 0
+            return 0  # this process could store nothing
         try:
             key = self._key(user_id)
             return self._writer.call(lambda conn: _forget(conn, key), "forget", CALL_TIMEOUT)
         except Exception as error:
             log.error("storage: /forget failed: %s", error)
-            return 0
+            raise StorageError(f"/forget failed: {error}") from error
 
     def stats(self) -> str:
         if self._writer is None:

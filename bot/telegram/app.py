@@ -41,7 +41,11 @@ log = logging.getLogger(__name__)
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-ALLOWED_UPDATES: Sequence[str] = (Update.MESSAGE, Update.CALLBACK_QUERY)
+ALLOWED_UPDATES: Sequence[str] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+)
 
 
 class ConfigurationError(ValueError):
@@ -130,6 +134,10 @@ def _add_handlers(application: AnyApplication, runtime: Runtime) -> None:
         MessageHandler(filters.TEXT & ~filters.COMMAND & addressed, chat.answer_text)
     )
     application.add_handler(MessageHandler(filters.ATTACHMENT & addressed, chat.answer_non_text))
+    edited = filters.UpdateType.EDITED_MESSAGE & chat.ADDRESSED & ~filters.COMMAND
+    application.add_handler(
+        MessageHandler(edited & (filters.TEXT | filters.CAPTION), chat.answer_edited)
+    )
     application.add_handler(CallbackQueryHandler(callbacks.on_button))
     application.add_error_handler(on_error)
 

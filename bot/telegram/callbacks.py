@@ -55,9 +55,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     if isinstance(action, Feedback):
         await _acknowledge(query, messages.feedback_thanks)
-        _sink_call(
-            "feedback", state.runtime.sink.record_feedback, user_id, action.entry_id, action.helpful
-        )
+        if state.runtime.engine.knowledge.entry(action.entry_id) is not None:
+            # An old keyboard may rate an entry a reload has removed: nothing to learn.
+            _sink_call(
+                "feedback",
+                state.runtime.sink.record_feedback,
+                user_id,
+                action.entry_id,
+                action.helpful,
+            )
         if query.message is not None:
             markup = getattr(query.message, "reply_markup", None)
             await edit_keyboard(

@@ -1,7 +1,8 @@
 """Patient messages: questions in, answers out; and which messages are ours to answer.
 
 In a private chat every message is for the bot. In a group the bot answers only
-messages that mention it or reply to it, so it never talks over people.
+messages that mention it or reply to it, so it never talks over people. A photo's
+caption is read like a message; an edited message is checked for red flags again.
 """
 
 from __future__ import annotations
@@ -25,10 +26,17 @@ def _is_private(message: Message) -> bool:
     return message.chat.type == ChatType.PRIVATE
 
 
+def _entities(message: Message, types: list[str | None]) -> dict[MessageEntity, str]:
+    """Entities of the text, or of the caption for a photo or a document."""
+    if message.text is not None:
+        return message.parse_entities(types)
+    return message.parse_caption_entities(types)
+
+
 def _mentions_bot(message: Message, username: str) -> bool:
     handle = f"@{username}".lower()
-    for entity, text in message.parse_entities(
-        [MessageEntity.MENTION, MessageEntity.BOT_COMMAND]
+    for entity, text in _entities(
+        message, [MessageEntity.MENTION, MessageEntity.BOT_COMMAND]
     ).items():
         if entity.type == MessageEntity.MENTION and text.lower() == handle:
             return True
@@ -56,12 +64,12 @@ ADDRESSED = AddressedToBot(name="AddressedToBot")
 
 
 def question_text(message: Message, username: str) -> str:
-    """The message text without the bot's @mention (it is not part of the question)."""
-    text = message.text or ""
+    """The message text (or caption) without the bot's @mention (not part of the question)."""
+    text = message.text or message.caption or ""
     handle = f"@{username}".lower()
     mentions = [
         entity
-        for entity, value in message.parse_entities([MessageEntity.MENTION]).items()
+        for entity, value in _entities(message, [MessageEntity.MENTION]).items()
         if value.lower() == handle
     ]
     if not mentions:
@@ -118,10 +126,37 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
 
 
-async def answer_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, voice notes...: say politely that only text can be read."""
+async def answer_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message gets a reply only if the edit raises an alarm.
+
+    A patient may add "and now I can't feel my legs" to a message already answered;
+    answering every edit again would repeat answers for typo fixes.
+    """
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
+        return
+    state = get_state(context)
+    reply = state.runtime.engine.reply(question_text(message, context.bot.username))
+    if not reply.alarms:
+        return
+    user = update.effective_user
+    record_reply(state, user.id if user else None, reply)
+    out = texts.for_reply(state.runtime.engine, reply, None)
+    await send(context.bot, chat.id, out, state.options.retry, reply_to=message.message_id)
+    log.info("update %d: edited message, %s", update.update_id, reply.kind.value)
+
+
+async def answer_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes...: say politely that only text can be read.
+
+    A caption is text the patient wrote, so it is answered (and safety-checked) as a
+    message.
+    """
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    if message.caption and message.caption.strip():
+        await answer_text(update, context)
         return
     state = get_state(context)
     out = texts.join(

@@ -4,6 +4,8 @@ The token is part of every Bot API URL, and httpx logs request URLs at INFO; a l
 token lets anyone impersonate the clinic's bot. So the HTTP client loggers are turned
 down to WARNING, and a filter on every root handler rewrites any record that still
 contains the token (message, arguments, formatted traceback) before it is written.
+python-telegram-bot logs whole updates (patients' messages, names, ids) at DEBUG, so
+its loggers never go below INFO, even when the bot runs with DEBUG logging.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Iterable
 
 REDACTED = "[REDACTED-TOKEN]"
 _NOISY = ("httpx", "httpcore")
+# Loggers that write patients' messages at DEBUG.
+_CHATTY = ("telegram",)
 
 
 class RedactSecrets(logging.Filter):
@@ -53,6 +57,10 @@ def protect_secrets(*secrets: str) -> RedactSecrets:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET or logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
+    for name in _CHATTY:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
     redactor = RedactSecrets(secrets)
     for handler in logging.getLogger().handlers:
         for old in [f for f in handler.filters if isinstance(f, RedactSecrets)]:

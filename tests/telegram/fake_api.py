@@ -412,9 +412,19 @@ class FakeBotApi:
         }
         return self.push(self.message(user_id, chat=chat, sticker=sticker))
 
-    def send_photo(self, user_id: int) -> int:
+    def send_photo(self, user_id: int, caption: str | None = None) -> int:
         photo = [{"file_id": "photo1", "file_unique_id": "p1", "width": 90, "height": 90}]
-        return self.push(self.message(user_id, photo=photo))
+        body = self.message(user_id, photo=photo)
+        if caption is not None:
+            body["message"]["caption"] = caption
+        return self.push(body)
+
+    def edit_text(self, user_id: int, message_id: int, text: str) -> int:
+        """The patient edits message ``message_id`` of the private chat to ``text``."""
+        body = self.message(user_id, text=text)["message"]
+        body["message_id"] = message_id
+        body["edit_date"] = int(time.time())
+        return self.push({"edited_message": body})
 
     def send_voice(self, user_id: int) -> int:
         voice = {"file_id": "voice1", "file_unique_id": "v1", "duration": 3}

@@ -64,6 +64,8 @@ class RecordingSink:
         self.feedback.append((user_id, entry_id, helpful))
 
     def forget(self, user_id: int) -> int:
+        if self.fail:
+            raise RuntimeError("database is locked")
         self.forgotten.append(user_id)
         return 3
 

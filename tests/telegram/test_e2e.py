@@ -195,6 +195,30 @@ def test_sticker_photo_and_voice_get_the_text_only_reply(
     assert bot.sink.replies == []
 
 
+def test_a_photo_caption_is_read_and_safety_checked(
+    api: FakeBotApi, bot: RunningBot, tg_engine: Engine
+) -> None:
+    caption = "I want to kill myself, the pain never stops"
+    assert tg_engine.reply(caption).kind is ReplyKind.CRISIS
+    api.send_photo(USER, caption=caption)
+    (reply,) = api.wait_sent(USER)
+    assert parse_html(reply.text) == parse_html(tg_engine.reply(caption).html)
+
+
+def test_an_edit_that_adds_a_red_flag_gets_the_urgent_reply(
+    api: FakeBotApi, bot: RunningBot, tg_engine: Engine
+) -> None:
+    edited = "how much does it cost? and now both my legs are numb"
+    assert tg_engine.reply(edited).kind is ReplyKind.URGENT
+    api.send_text(USER, "how much does it cost")
+    api.wait_sent(USER)
+    api.edit_text(USER, 1, "how much does it cost?")  # a typo fix: no new reply
+    api.edit_text(USER, 1, edited)
+    replies = api.wait_sent(USER, 2)
+    assert parse_html(replies[1].text) == parse_html(tg_engine.reply(edited).html)
+    assert len(api.calls("sendMessage", USER)) == 2
+
+
 def test_topic_menu_browses_in_place_and_answers_a_pick(
     api: FakeBotApi, bot: RunningBot, tg_engine: Engine
 ) -> None:
@@ -258,6 +282,16 @@ def test_forget_deletes_what_is_stored_and_confirms(
     (done,) = api.wait_sent(USER)
     assert parse_html(done.text) == tg_engine.knowledge.messages.forget_done.strip()
     assert bot.sink.forgotten == [USER]
+
+
+def test_forget_that_fails_is_never_reported_as_done(
+    api: FakeBotApi, bot: RunningBot, tg_engine: Engine
+) -> None:
+    bot.sink.fail = True
+    api.send_text(USER, "/forget")
+    (reply,) = api.wait_sent(USER)
+    assert parse_html(reply.text) != tg_engine.knowledge.messages.forget_done.strip()
+    assert parse_html(reply.text) == tg_engine.knowledge.messages.error.strip()
 
 
 def test_command_menu_is_registered_from_messages_yaml(

@@ -116,3 +116,16 @@ def test_protect_secrets_quiets_httpx_and_filters_every_root_handler() -> None:
         assert {"first-secret", "second-secret"} <= set(redactor.secrets)
     finally:
         root.removeHandler(handler)
+
+
+def test_telegram_library_never_logs_updates_even_at_debug() -> None:
+    # python-telegram-bot writes whole updates (patients' messages, names, ids) at DEBUG.
+    library = logging.getLogger("telegram.ext.Application")
+    saved = logging.getLogger("telegram").level
+    try:
+        logging.getLogger("telegram").setLevel(logging.DEBUG)
+        protect_secrets("123456:SECRET")
+        assert not library.isEnabledFor(logging.DEBUG)
+        assert library.isEnabledFor(logging.INFO)
+    finally:
+        logging.getLogger("telegram").setLevel(saved)
