@@ -68,7 +68,8 @@ def scan(directory: Path, previous: Snapshot | None = None) -> tuple[Snapshot, b
     previous = previous or {}
     snapshot: Snapshot = {}
     changed = False
-    for root, dirs, files in os.walk(directory):
+    # Symlinked folders are followed, as the loader reads through them.
+    for root, dirs, files in os.walk(directory, followlinks=True):
         dirs[:] = sorted(d for d in dirs if not _ignored(d))
         for name in files:
             if _ignored(name):

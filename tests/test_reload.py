@@ -375,3 +375,16 @@ def test_100_questions_during_20_reloads_all_get_complete_consistent_answers(
     assert asked >= 100
     assert all(pinned.get(g, 0) >= 5 for g in range(1, 21))
     assert signature(engine.reply(ZEBRAS)) == expected["B"][ZEBRAS]  # 20 swaps: back to B
+
+
+def test_an_edit_inside_a_symlinked_folder_is_seen(tmp_path: Path) -> None:
+    real = tmp_path / "real-faq"
+    real.mkdir()
+    (real / "main.yaml").write_text("entries: []\n", encoding="utf-8")
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "faq").symlink_to(real, target_is_directory=True)
+    snapshot, _ = scan(kb)
+    (real / "main.yaml").write_text("entries: [] # edited\n", encoding="utf-8")
+    _, changed = scan(kb, snapshot)
+    assert changed

@@ -215,6 +215,19 @@ def test_retention_is_configurable(tmp_path: Path, clock: Clock, engine: Engine)
     sink.close()
 
 
+def test_rows_dated_in_the_future_do_not_outlive_retention(
+    tmp_path: Path, clock: Clock, engine: Engine
+) -> None:
+    sink = SqliteSink(tmp_path / "data", clock=clock, retention_days=90)
+    clock.now += 400 * DAY_SECONDS  # the clock jumped a year ahead for a while
+    sink.record_reply(PATIENT, clarify_reply(engine, "written with a wrong clock"))
+    clock.now -= 400 * DAY_SECONDS
+    sink.record_reply(PATIENT, clarify_reply(engine, "written today"))
+    sink.purge()
+    assert rows(sink, "SELECT text FROM questions") == [("written today",)]
+    sink.close()
+
+
 def test_hash_secret_is_generated_once_private_and_stable(tmp_path: Path) -> None:
     first = SqliteSink(tmp_path / "data")
     secret_file = tmp_path / "data" / SECRET_FILE
