@@ -68,8 +68,15 @@ def scan(directory: Path, previous: Snapshot | None = None) -> tuple[Snapshot, b
     previous = previous or {}
     snapshot: Snapshot = {}
     changed = False
-    # Symlinked folders are followed, as the loader reads through them.
+    # Symlinked folders are followed, as the loader reads through them; a link back
+    # to a folder already seen is not followed again.
+    seen: set[str] = set()
     for root, dirs, files in os.walk(directory, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
         dirs[:] = sorted(d for d in dirs if not _ignored(d))
         for name in files:
             if _ignored(name):

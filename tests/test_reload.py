@@ -388,3 +388,11 @@ def test_an_edit_inside_a_symlinked_folder_is_seen(tmp_path: Path) -> None:
     (real / "main.yaml").write_text("entries: [] # edited\n", encoding="utf-8")
     _, changed = scan(kb, snapshot)
     assert changed
+
+
+def test_a_symlink_loop_does_not_hang_the_scan(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    (kb / "faq").mkdir(parents=True)
+    (kb / "faq" / "back").symlink_to(kb, target_is_directory=True)
+    snapshot, _ = scan(kb)
+    assert snapshot is not None
