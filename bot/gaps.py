@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from bot.engine import Engine, ReplyKind
 from bot.engine.english import zipf
 from bot.normalize import Normalizer
-from bot.storage import DB_FILENAME, connect
+from bot.storage.db import DB_FILENAME, open_read_only
 from bot.storage.retention import DAY_SECONDS, day_of
 from bot.text import stem, words
 
@@ -560,4 +560,4 @@ def open_database(path: Path) -> sqlite3.Connection | None:
     """The bot's database for reading, or ``None`` when the bot has stored nothing yet."""
     if not path.is_file():
         return None
-    return connect(path)  # migrates an older database in place
+    return open_read_only(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -257,3 +258,19 @@ def test_one_person_rating_an_entry_many_times_counts_once(tmp_path: Path) -> No
         report = gaps.build_report(conn, since=0)
     (rating,) = report.ratings
     assert (rating.entry_id, rating.not_helpful, rating.helpful) == ("cost-and-insurance", 2, 1)
+
+
+def test_the_report_only_reads_the_database(data_dir: Path) -> None:
+    database = data_dir / "bot.sqlite3"
+    before = database.read_bytes()
+    database.chmod(0o400)  # a staff account that may only read the bot's file
+    try:
+        conn = gaps.open_database(database)
+        assert conn is not None
+        with closing(conn):
+            assert gaps.build_report(conn, since=0).unanswered
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                conn.execute("DELETE FROM questions")
+    finally:
+        database.chmod(0o600)
+    assert database.read_bytes() == before

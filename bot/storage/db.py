@@ -112,6 +112,27 @@ def _statements(script: str) -> Iterator[str]:
             yield statement.strip()
 
 
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """Open an existing database for reading only: no migration, no permission change.
+
+    For staff reports run next to the live bot, possibly by another user account.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0)
+    try:
+        version = schema_version(conn)
+        if version != SCHEMA_VERSION:
+            raise SchemaError(
+                f"the database has schema version {version}, this release reads "
+                f"{SCHEMA_VERSION}; start the bot once (it upgrades the database) or "
+                "upgrade this copy of the bot"
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database at ``path``.
 
