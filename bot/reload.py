@@ -117,8 +117,11 @@ class KnowledgeReloader:
         snapshot: Snapshot | None = None,
         settle_seconds: float = SETTLE_SECONDS,
         loader: Callable[[Path], LoadResult] = load_knowledge,
+        on_swapped: Callable[[], object] | None = None,
     ) -> None:
+        """``on_swapped`` runs after each successful swap (it keeps the last good copy)."""
         self.engine = engine
+        self._on_swapped = on_swapped
         self.directory = Path(directory)
         self._settle = settle_seconds
         self._load = loader
@@ -154,6 +157,8 @@ class KnowledgeReloader:
             result = self._load(self.directory)
             if result.knowledge is not None:
                 self.engine.swap(result.knowledge)
+                if self._on_swapped is not None:
+                    self._on_swapped()
         except Exception as error:
             log.exception("knowledge reload crashed; still serving the previous version")
             problem = Problem(

@@ -10,9 +10,10 @@ import atexit
 import sys
 from dataclasses import dataclass
 
+from bot import last_good
 from bot.config import Settings
 from bot.engine import Engine
-from bot.knowledge import load_knowledge
+from bot.knowledge import Knowledge, Problem, load_knowledge
 from bot.reload import KnowledgeReloader, scan
 from bot.services import EventSink, Reloader
 from bot.storage import SqliteSink
@@ -28,6 +29,8 @@ class Runtime:
     engine: Engine
     sink: EventSink
     reloader: Reloader
+    # KNOWLEDGE_DIR's errors when the bot had to start from the last good copy.
+    startup_problems: tuple[Problem, ...] = ()
 
     def close(self) -> None:
         """Write what is still queued and close the database (also done at exit)."""
@@ -54,17 +57,48 @@ def build_engine(settings: Settings) -> Engine:
     )
 
 
+def _knowledge_at_start(settings: Settings) -> tuple[Knowledge, tuple[Problem, ...]]:
+    """``KNOWLEDGE_DIR``, or the last good copy in ``DATA_DIR`` when it has errors."""
+    result = load_knowledge(settings.knowledge_dir)
+    if result.knowledge is not None:
+        last_good.save(settings.knowledge_dir, settings.data_dir)
+        return result.knowledge, ()
+    problems = "\n".join(f"  {p}" for p in result.errors)
+    copy = last_good.available(settings.data_dir)
+    backup = load_knowledge(copy) if copy is not None else None
+    if backup is None or backup.knowledge is None:
+        raise KnowledgeError(
+            f"The knowledge in {settings.knowledge_dir} has errors:\n{problems}\n"
+            "Fix them (python -m bot check) and start again."
+        )
+    print(
+        f"The knowledge in {settings.knowledge_dir} has errors:\n{problems}\n"
+        f"Serving the last good copy ({copy}) until they are fixed; edits are picked up "
+        "live.",
+        file=sys.stderr,
+    )
+    return backup.knowledge, tuple(result.errors)
+
+
 def build_runtime(settings: Settings | None = None) -> Runtime:
     """The engine, SQLite storage in ``DATA_DIR`` and live reload of ``KNOWLEDGE_DIR``."""
     settings = settings or Settings()
     # The fingerprint comes first, so an edit made while the engine loads is not missed.
     snapshot = scan(settings.knowledge_dir)[0]
-    engine = build_engine(settings)
+    knowledge, problems = _knowledge_at_start(settings)
+    engine = Engine(
+        knowledge, engine_values(settings), max_message_chars=settings.max_message_chars
+    )
     print(
-        f"Loaded {len(engine.knowledge.entries)} entries from {settings.knowledge_dir}",
+        f"Loaded {len(engine.knowledge.entries)} entries from {knowledge.directory}",
         file=sys.stderr,
     )
     sink = SqliteSink.from_settings(settings)
     atexit.register(sink.close)
-    reloader = KnowledgeReloader(engine, settings.knowledge_dir, snapshot=snapshot)
-    return Runtime(settings, engine, sink, reloader)
+    reloader = KnowledgeReloader(
+        engine,
+        settings.knowledge_dir,
+        snapshot=snapshot,
+        on_swapped=lambda: last_good.save(settings.knowledge_dir, settings.data_dir),
+    )
+    return Runtime(settings, engine, sink, reloader, problems)

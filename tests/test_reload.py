@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.engine import Engine, Reply, ReplyKind
 from bot.knowledge import Knowledge, load_knowledge
 from bot.reload import KnowledgeReloader, scan
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import KnowledgeError, Runtime, build_runtime
 from bot.services import ReloadOutcome
 from bot.storage import SqliteSink
 from tests.conftest import KNOWLEDGE, PLACEHOLDERS
@@ -396,3 +396,48 @@ def test_a_symlink_loop_does_not_hang_the_scan(tmp_path: Path) -> None:
     (kb / "faq" / "back").symlink_to(kb, target_is_directory=True)
     snapshot, _ = scan(kb)
     assert snapshot is not None
+
+
+def test_a_restart_with_broken_knowledge_serves_the_last_good_copy(
+    kb: Path, tmp_path: Path
+) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        knowledge_dir=kb,
+        data_dir=tmp_path / "data",
+    )
+    first = build_runtime(settings)  # a good start keeps a copy in DATA_DIR
+    first.close()
+    assert (tmp_path / "data" / "last-good-knowledge" / "faq").is_dir()
+
+    path, lines, start = entry_file(kb, "talk-to-staff")
+    lines.insert(start + 1, "    colour: blue\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    second = build_runtime(settings)  # the server restarts with the broken edit
+    assert any("unknown key 'colour'" in str(p) for p in second.startup_problems)
+    assert second.engine.reply("how much does it cost").kind is ReplyKind.ANSWER
+
+    lines.pop(start + 1)  # staff fix the file: the live reload picks it up
+    path.write_text("".join(lines), encoding="utf-8")
+    add_phrasing(kb, "cost-and-insurance", NEW_QUESTION)
+    assert isinstance(second.reloader, KnowledgeReloader)
+    outcome = second.reloader.reload_now()
+    assert outcome.swapped
+    reply = second.engine.reply(NEW_QUESTION)
+    assert reply.entry is not None and reply.entry.id == "cost-and-insurance"
+    copy = load_knowledge(tmp_path / "data" / "last-good-knowledge").knowledge
+    assert copy is not None and NEW_QUESTION in copy.entry("cost-and-insurance").questions  # type: ignore[union-attr]
+    second.close()
+
+
+def test_broken_knowledge_and_no_copy_stops_with_the_problems(kb: Path, tmp_path: Path) -> None:
+    path, lines, start = entry_file(kb, "talk-to-staff")
+    lines.insert(start + 1, "    colour: blue\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        knowledge_dir=kb,
+        data_dir=tmp_path / "data",
+    )
+    with pytest.raises(KnowledgeError, match="unknown key 'colour'"):
+        build_runtime(settings)

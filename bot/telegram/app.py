@@ -30,6 +30,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.runtime import Runtime
+from bot.services import ReloadOutcome
 from bot.telegram import admin, callbacks, chat, commands
 from bot.telegram.concurrency import PerChatUpdateProcessor, ReplyRateLimiter
 from bot.telegram.errors import on_error
@@ -163,6 +164,12 @@ async def _on_start(application: AnyApplication) -> None:
         except TelegramError as error:
             # Telegram knows the chat only once the admin has messaged the bot.
             log.info("admin command menu not registered for one admin: %s", error)
+    if state.runtime.startup_problems:
+        outcome = ReloadOutcome(swapped=False, problems=list(state.runtime.startup_problems))
+        report = "Started from the last good copy of the knowledge. " + admin.describe(
+            outcome, len(state.runtime.engine.knowledge.entries)
+        )
+        await admin.tell_admins(application.bot, state, report)
     state.reload_task = asyncio.create_task(admin.reload_loop(application), name="reload")
     log.info(
         "bot @%s serving %d entries",

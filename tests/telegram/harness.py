@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.engine import Engine, Reply
+from bot.knowledge import Problem
 from bot.runtime import Runtime
 from bot.services import ReloadOutcome
 from bot.telegram import TelegramOptions, build_application, run_polling, run_webhook
@@ -122,13 +123,14 @@ class RunningBot:
         *,
         options: TelegramOptions = FAST,
         webhook: bool = False,
+        startup_problems: tuple[Problem, ...] = (),
         **settings: Any,
     ) -> None:
         self.api = api
         self.sink = RecordingSink()
         self.reloader = ScriptedReloader()
         self.settings = settings_for(api, **settings)
-        self.runtime = Runtime(self.settings, engine, self.sink, self.reloader)
+        self.runtime = Runtime(self.settings, engine, self.sink, self.reloader, startup_problems)
         self.options = options
         self.webhook = webhook
         self.application = build_application(self.runtime, options)

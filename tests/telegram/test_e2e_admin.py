@@ -45,6 +45,23 @@ def test_live_reload_failure_is_sent_to_every_admin(api: FakeBotApi, bot: Runnin
     eventually(lambda: bot.reloader.poll_count > seen + 1)  # and it keeps polling
 
 
+def test_a_start_from_the_last_good_copy_is_reported_to_admins(
+    api: FakeBotApi, bot: RunningBot
+) -> None:
+    api.send_text(ADMIN_ID, "/help")  # Telegram knows the admin's chat from now on
+    api.wait_sent(ADMIN_ID)
+    bot.stop()
+    restarted = RunningBot(api, bot.runtime.engine, startup_problems=(BROKEN,))
+    restarted.start()
+    try:
+        _, alert = api.wait_sent(ADMIN_ID, 2)
+        text = parse_html(alert.text)
+        assert text.startswith("Started from the last good copy")
+        assert str(BROKEN) in text
+    finally:
+        restarted.stop()
+
+
 def test_admins_get_the_staff_commands_in_their_menu(api: FakeBotApi, bot: RunningBot) -> None:
     # The admin's chat was unknown at start-up, so only the public menu was set;
     # restarting after the admin wrote to the bot registers theirs.
