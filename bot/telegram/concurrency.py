@@ -2,7 +2,8 @@
 
 Patients send two quick messages and expect two answers in that order, while fifty
 other patients must not wait behind them. :class:`PerChatUpdateProcessor` runs
-updates of different chats concurrently and updates of one chat one after another.
+updates of different chats concurrently and messages of one chat one after another
+(button presses are answered at once).
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
+        # A button press does not wait for its chat: Telegram shows a spinner until the
+        # press is answered, and gives up after a few seconds, so it must not queue
+        # behind a slow reply (a /forget waiting for the database, a 429 back-off).
+        pressed = isinstance(update, Update) and update.callback_query is not None
+        if chat is None or pressed:
             async with self._running:
                 await coroutine
             return

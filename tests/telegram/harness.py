@@ -50,6 +50,7 @@ class RecordingSink:
     feedback: list[tuple[int, str, bool]] = field(default_factory=list)
     forgotten: list[int] = field(default_factory=list)
     fail: bool = False
+    forget_seconds: float = 0.0  # a slow database
     stats_text: str = "Replies recorded: {count} <all kinds>"
 
     def record_reply(self, user_id: int, reply: Reply) -> str | None:
@@ -67,6 +68,7 @@ class RecordingSink:
     def forget(self, user_id: int) -> int:
         if self.fail:
             raise RuntimeError("database is locked")
+        time.sleep(self.forget_seconds)
         self.forgotten.append(user_id)
         return 3
 

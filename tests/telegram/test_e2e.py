@@ -284,6 +284,20 @@ def test_forget_deletes_what_is_stored_and_confirms(
     assert bot.sink.forgotten == [USER]
 
 
+def test_a_button_press_is_answered_while_the_chat_waits_for_a_slow_reply(
+    api: FakeBotApi, bot: RunningBot
+) -> None:
+    api.send_text(USER, COST_QUESTION)
+    (answer,) = api.wait_sent(USER)
+    entry = data_of(answer)[0].removeprefix("q:")
+    bot.sink.forget_seconds = 3.0
+    api.send_text(USER, "/forget")
+    api.press(USER, answer, f"q:{entry}")  # "Show the source quote"
+    api.wait_for(lambda a: bool(a.calls("answerCallbackQuery")))
+    assert bot.sink.forgotten == []  # answered while /forget was still running
+    api.wait_sent(USER, 3)  # the quote and the /forget confirmation both arrive
+
+
 def test_forget_that_fails_is_never_reported_as_done(
     api: FakeBotApi, bot: RunningBot, tg_engine: Engine
 ) -> None:
