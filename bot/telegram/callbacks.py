@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from telegram import CallbackQuery, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -109,6 +110,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("update %d: button %s", update.update_id, type(action).__name__)
 
 
+def _in_thread(update: Update) -> int | None:
+    """In a group, answer as a reply to the message the button was on, so the answer
+    lands in the same forum topic and reads as part of that exchange."""
+    chat, query = update.effective_chat, update.callback_query
+    if chat is None or chat.type == ChatType.PRIVATE or query is None or query.message is None:
+        return None
+    return query.message.message_id
+
+
 async def _send_reply(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, reply: Reply
 ) -> None:
@@ -116,7 +126,7 @@ async def _send_reply(
     if chat is None:
         return
     out = texts.for_reply(state.runtime.engine, reply, ref=None)
-    await send(context.bot, chat.id, out, state.options.retry)
+    await send(context.bot, chat.id, out, state.options.retry, reply_to=_in_thread(update))
     log.info(
         "update %d: %s entry=%s (button)",
         update.update_id,
@@ -146,4 +156,4 @@ async def _show_topics(
         context.bot, chat.id, message.message_id, out, state.options.retry
     ):
         return
-    await send(context.bot, chat.id, out, state.options.retry)
+    await send(context.bot, chat.id, out, state.options.retry, reply_to=_in_thread(update))

@@ -54,8 +54,17 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             sorry = texts.message(
                 state.runtime.engine, state.messages.error, state.runtime.settings.retention_days
             )
+            message = update.effective_message
+            # In a group, the apology replies to the message, in its forum topic.
+            reply_to = message.message_id if message and chat.type != "private" else None
             try:
-                await send(context.bot, chat.id, Outgoing(sorry.html, sorry.text), Retry(2, 0.5))
+                await send(
+                    context.bot,
+                    chat.id,
+                    Outgoing(sorry.html, sorry.text),
+                    Retry(2, 0.5),
+                    reply_to=reply_to,
+                )
             except Exception as failure:
                 log.warning("could not send the apology: %s", type(failure).__name__)
     if not _transient(error):

@@ -43,3 +43,16 @@ def test_admin_commands_stay_out_of_groups(api: FakeBotApi, bot: RunningBot) -> 
     api.send_text(ADMIN_ID, f"/stats@{BOT_USERNAME}", chat=chat)
     (reply,) = api.wait_sent(GROUP)
     assert "Replies recorded" not in reply.text  # the help text, not the statistics
+
+
+def test_a_button_answer_in_a_group_replies_to_its_message(
+    api: FakeBotApi, bot: RunningBot
+) -> None:
+    chat = api.group_chat(GROUP)
+    api.send_text(BOB, f"@{BOT_USERNAME} {QUESTION}", chat=chat)
+    (answer,) = api.wait_sent(GROUP)
+    follow_up = next(d for _, d in answer.buttons if d.startswith("a:"))
+    api.press(BOB, answer, follow_up)
+    _, shown = api.wait_sent(GROUP, 2)
+    # Replying keeps it in the same forum topic as the answer it belongs to.
+    assert shown.params["reply_parameters"]["message_id"] == answer.response["message_id"]
