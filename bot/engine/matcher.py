@@ -182,7 +182,7 @@ class Matcher:
         self._factor = np.asarray(factors)
         whole = np.asarray([self.entries[o].id in whole_only for o in owners], dtype=bool)
         # Texts a sentence or clause of a message is scored against.
-        self._segment_texts = ~is_answer & ~whole if len(texts) else is_answer
+        self._segment_texts = ~is_answer & ~whole
 
         answers = len(full) if ANSWER_FACTOR > 0 else 0
         analysed = [self._analyse_tokens(t) for t in surfaces[: phrasings + answers]]
