@@ -332,6 +332,31 @@ def test_safety_wildcard_syntax(make_kb: MakeKb) -> None:
     ]
 
 
+def test_safety_shorthand_and_never_denied_names(make_kb: MakeKb) -> None:
+    safety = """\
+    negation:
+      never_denied: [numbb]
+    shorthand:
+      wanna: want to
+    terms:
+      numb: ["numb*"]
+    rules:
+      - id: r
+        kind: urgent
+        all: [numb]
+    replies:
+      urgent: Call {emergency_number}.
+      crisis: Call {crisis_line}.
+    """
+    found = problems_of(make_kb({"safety.yaml": safety}))
+    assert found == [
+        "kb/safety.yaml:2: unknown term list 'numbb' (did you mean 'numb'?): name a list "
+        "defined under 'terms'",
+        "kb/safety.yaml:4: shorthand 'wanna: want to' is read word for word, so both sides "
+        "must be one word; write a longer phrase as a term instead",
+    ]
+
+
 def test_synonym_listed_under_two_words(make_kb: MakeKb) -> None:
     synonyms = "synonyms:\n  cost: [price]\n  fee: [charge, price]\n"
     assert only_problem(make_kb({"synonyms.yaml": synonyms})) == (

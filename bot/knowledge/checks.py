@@ -455,6 +455,22 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                         f"'{word}': a '*' may only end a word of at least 3 letters, as in "
                         "'numb*' (matches numb, numbness, numbed)",
                     )
+    for position, term in enumerate(safety.negation.never_denied):
+        if term not in safety.terms:
+            yield Problem(
+                display,
+                doc.line_of(("negation", "never_denied", position)),
+                f"unknown term list '{term}'{_nearest(term, safety.terms)}: name a list "
+                "defined under 'terms'",
+            )
+    for short, full in safety.shorthand.items():
+        if len(words(short)) != 1 or len(words(full)) != 1:
+            yield Problem(
+                display,
+                doc.line_of(("shorthand", short)),
+                f"shorthand '{short}: {full}' is read word for word, so both sides must be "
+                "one word; write a longer phrase as a term instead",
+            )
     for key in ("urgent", "crisis"):
         text = getattr(safety.replies, key)
         for name in _placeholders(text, ANSWER_PLACEHOLDERS):
