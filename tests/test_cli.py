@@ -21,13 +21,15 @@ ENV = {
 }
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env=ENV,
+        env={**ENV, **(env or {})},
         cwd=ROOT,
         check=False,
         timeout=120,
@@ -107,17 +109,8 @@ def test_run_bot_without_token_or_terminal_exits_2() -> None:
 
 
 def test_a_bad_setting_is_one_line_without_its_value() -> None:
-    env = {**ENV, "RETENTION_DAYS": "0", "TELEGRAM_BOT_TOKEN": "123456:TOKEN-VALUE"}
-    result = subprocess.run(
-        [sys.executable, "run_bot.py"],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=False,
-        timeout=120,
-    )
+    env = {"RETENTION_DAYS": "0", "TELEGRAM_BOT_TOKEN": "123456:TOKEN-VALUE"}
+    result = run("run_bot.py", stdin="", env=env)
     assert result.returncode == 2
     assert result.stderr.startswith("RETENTION_DAYS: ")
     assert "Traceback" not in result.stderr and "TOKEN-VALUE" not in result.stderr
