@@ -11,14 +11,16 @@ import logging
 import shutil
 from pathlib import Path
 
+from bot.reload import not_knowledge
+
 log = logging.getLogger(__name__)
 
 DIRECTORY = "last-good-knowledge"
 
 
 def _ignored(_: str, names: list[str]) -> set[str]:
-    """Hidden, editor swap and backup files are not part of the knowledge."""
-    return {n for n in names if n.startswith(".") or n.endswith(("~", ".swp", ".swx", ".tmp"))}
+    """What live reload does not watch is not copied either."""
+    return {n for n in names if not_knowledge(n)}
 
 
 def location(data_dir: Path) -> Path:

@@ -49,7 +49,7 @@ class FileState:
 Snapshot = dict[str, FileState]
 
 
-def _ignored(name: str) -> bool:
+def not_knowledge(name: str) -> bool:
     """Editor swap and backup files, and hidden files: never part of the knowledge."""
     return name.startswith(".") or name.endswith(("~", ".swp", ".swx", ".tmp"))
 
@@ -77,9 +77,9 @@ def scan(directory: Path, previous: Snapshot | None = None) -> tuple[Snapshot, b
             dirs[:] = []
             continue
         seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not _ignored(d))
+        dirs[:] = sorted(d for d in dirs if not not_knowledge(d))
         for name in files:
-            if _ignored(name):
+            if not_knowledge(name):
                 continue
             path = os.path.join(root, name)
             try:
