@@ -44,17 +44,27 @@ def engine_values(settings: Settings) -> dict[str, object]:
     return {**settings.placeholders(), "retention_days": settings.retention_days}
 
 
+def _errors(settings: Settings, errors: list[Problem]) -> str:
+    problems = "\n".join(f"  {p}" for p in errors)
+    return f"The knowledge in {settings.knowledge_dir} has errors:\n{problems}\n"
+
+
+def _refuse(settings: Settings, errors: list[Problem]) -> KnowledgeError:
+    return KnowledgeError(
+        _errors(settings, errors) + "Fix them (python -m bot check) and start again."
+    )
+
+
+def _engine(knowledge: Knowledge, settings: Settings) -> Engine:
+    return Engine(knowledge, engine_values(settings), max_message_chars=settings.max_message_chars)
+
+
 def build_engine(settings: Settings) -> Engine:
+    """The engine over ``KNOWLEDGE_DIR`` as it is now, with no fallback."""
     result = load_knowledge(settings.knowledge_dir)
     if result.knowledge is None:
-        problems = "\n".join(f"  {p}" for p in result.errors)
-        raise KnowledgeError(
-            f"The knowledge in {settings.knowledge_dir} has errors:\n{problems}\n"
-            "Fix them (python -m bot check) and start again."
-        )
-    return Engine(
-        result.knowledge, engine_values(settings), max_message_chars=settings.max_message_chars
-    )
+        raise _refuse(settings, result.errors)
+    return _engine(result.knowledge, settings)
 
 
 def _knowledge_at_start(settings: Settings) -> tuple[Knowledge, tuple[Problem, ...]]:
@@ -63,18 +73,13 @@ def _knowledge_at_start(settings: Settings) -> tuple[Knowledge, tuple[Problem, .
     if result.knowledge is not None:
         last_good.save(settings.knowledge_dir, settings.data_dir)
         return result.knowledge, ()
-    problems = "\n".join(f"  {p}" for p in result.errors)
     copy = last_good.available(settings.data_dir)
     backup = load_knowledge(copy) if copy is not None else None
     if backup is None or backup.knowledge is None:
-        raise KnowledgeError(
-            f"The knowledge in {settings.knowledge_dir} has errors:\n{problems}\n"
-            "Fix them (python -m bot check) and start again."
-        )
+        raise _refuse(settings, result.errors)
     print(
-        f"The knowledge in {settings.knowledge_dir} has errors:\n{problems}\n"
-        f"Serving the last good copy ({copy}) until they are fixed; edits are picked up "
-        "live.",
+        _errors(settings, result.errors)
+        + f"Serving the last good copy ({copy}) until they are fixed; edits are picked up live.",
         file=sys.stderr,
     )
     return backup.knowledge, tuple(result.errors)
@@ -86,9 +91,7 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
     # The fingerprint comes first, so an edit made while the engine loads is not missed.
     snapshot = scan(settings.knowledge_dir)[0]
     knowledge, problems = _knowledge_at_start(settings)
-    engine = Engine(
-        knowledge, engine_values(settings), max_message_chars=settings.max_message_chars
-    )
+    engine = _engine(knowledge, settings)
     print(
         f"Loaded {len(engine.knowledge.entries)} entries from {knowledge.directory}",
         file=sys.stderr,
