@@ -158,7 +158,7 @@ def test_negation_does_not_hide_a_red_flag(knowledge: Knowledge, message: str) -
 
 def test_crisis_phrases_are_never_denied(knowledge: Knowledge) -> None:
     alarms = SafetyCheck(knowledge.safety).check("no i want to die")
-    assert [a.kind for a in alarms] == ["crisis"]
+    assert {a.kind for a in alarms} == {"crisis"}
 
 
 def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
@@ -220,7 +220,7 @@ def test_everyday_phrases_near_crisis_wordings(knowledge: Knowledge, message: st
 
 
 def test_texting_shorthand_is_read_as_words(knowledge: Knowledge) -> None:
-    assert [a.kind for a in SafetyCheck(knowledge.safety).check("i want 2 die")] == ["crisis"]
+    assert {a.kind for a in SafetyCheck(knowledge.safety).check("i want 2 die")} == {"crisis"}
 
 
 @pytest.mark.parametrize(
@@ -235,3 +235,54 @@ def test_texting_shorthand_is_read_as_words(knowledge: Knowledge) -> None:
 )
 def test_injury_and_exercise_talk_is_not_a_crisis(knowledge: Knowledge, message: str) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        # wordings written for this test, none of them a listed phrase
+        ("my brother says he wants to top himself", "self-directed-act"),
+        ("some days I wish I were already dead", "wish-not-to-live"),
+        ("she keeps scratching her arms until it bleeds", "self-harm-on-purpose"),
+        ("how many co-codamol would be a fatal amount", "lethal-amount"),
+        ("I keep thinking about leaping off the multi storey car park", "jump-from-height"),
+        ("my kids would be happier once I'm gone", "burden-without-me"),
+        ("honestly there is no point living with this", "no-point-living"),
+        ("i do not want to be alive anymore", "not-want-to-live"),
+        ("my son has been cutting himself since his injury", "cutting-oneself"),
+        ("my wife texted goodbye an hour ago and now her phone is off", "farewell-then-silence"),
+    ],
+)
+def test_combined_crisis_rules_catch_unlisted_wordings(
+    knowledge: Knowledge, message: str, rule: str
+) -> None:
+    alarms = SafetyCheck(knowledge.safety).check(message)
+    assert rule in [a.rule_id for a in alarms if a.kind == "crisis"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I don't want to live on painkillers forever",
+        "I didn't wake up once last night, first time in years",
+        "Would my family be better off if I had the surgery?",
+        "do you jump off the exercise ball at the end of the class?",
+        "I cut myself shaving, can I still have the injection?",
+        "I hope I don't die from an infection afterwards",
+        "is it fatal to mix tramadol and alcohol?",
+        "I want the swelling to die down before the next session",
+        "Can a herniated disc cause bladder problems?",
+        "my grandfather died of bone cancer, am I more likely to get back problems?",
+    ],
+)
+def test_everyday_wordings_near_the_combined_rules(knowledge: Knowledge, message: str) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+def test_phrases_are_read_with_the_same_shorthand_as_messages(knowledge: Knowledge) -> None:
+    """A phrase staff write as "cannot lift my foot" meets "can't lift my foot"."""
+    terms = dict(knowledge.safety.terms)
+    terms["foot-drop"] = ["cannot lift my foot"]
+    safety = knowledge.safety.model_copy(update={"terms": terms})
+    for message in ("I can't lift my foot since Monday", "I cannot lift my foot since Monday"):
+        assert [a.rule_id for a in SafetyCheck(safety).check(message)] == ["foot-drop"]

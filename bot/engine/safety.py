@@ -13,7 +13,7 @@ missed crisis costs more than a needless crisis reply.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,11 +53,16 @@ class _Pattern:
     tokens: tuple[str, ...]
 
     @classmethod
-    def parse(cls, phrase: str) -> _Pattern:
+    def parse(cls, phrase: str, shorthand: Mapping[str, str] | None = None) -> _Pattern:
+        """``shorthand`` rewrites whole words the way messages are rewritten, so that
+        a phrase written "cannot feel" still meets a message read as "cant feel"."""
         parts = []
         for raw in phrase.lower().split():
             wildcard = raw.endswith("*")
             core = words(raw.rstrip("*"))
+            if shorthand:  # a wildcard stem is not a word: leave it as written
+                whole = core if not wildcard else core[:-1]
+                core = [shorthand.get(w, w) for w in whole] + core[len(whole) :]
             parts.extend(core[:-1])
             if core:
                 parts.append(core[-1] + ("*" if wildcard else ""))
@@ -150,24 +155,22 @@ class SafetyCheck:
         self._rules: list[SafetyRule] = list(safety.rules)
         self._default_within = safety.within
         fillers = frozenset(w for phrase in safety.fillers for w in words(phrase))
-        self._terms = _PhraseIndex(
-            (
-                (name, _Pattern.parse(phrase))
-                for name, phrases in safety.terms.items()
-                for phrase in phrases
-            ),
-            fillers,
-        )
-        self._idioms = _PhraseIndex(
-            (("idiom", _Pattern.parse(p)) for p in safety.never_alarm), fillers
-        )
         self._shorthand = {
             " ".join(words(short)): " ".join(words(full))
             for short, full in safety.shorthand.items()
             if len(words(short)) == 1 and len(words(full)) == 1
         }
+
+        def parse(phrase: str) -> _Pattern:
+            return _Pattern.parse(phrase, self._shorthand)
+
+        self._terms = _PhraseIndex(
+            ((name, parse(phrase)) for name, phrases in safety.terms.items() for phrase in phrases),
+            fillers,
+        )
+        self._idioms = _PhraseIndex((("idiom", parse(p)) for p in safety.never_alarm), fillers)
         negation = safety.negation
-        self._negations = _PhraseIndex(("negation", _Pattern.parse(p)) for p in negation.triggers)
+        self._negations = _PhraseIndex(("negation", parse(p)) for p in negation.triggers)
         self._negation_scope = negation.scope
         self._negation_pass = frozenset(w for p in negation.pass_over for w in words(p))
         self._not_negated_before = frozenset(w for p in negation.not_before for w in words(p))
@@ -180,7 +183,7 @@ class SafetyCheck:
         self._unless_cancel_after = tuple(" ".join(words(p)) for p in cancel.after)
         self._unless_window = cancel.window
         self._unless = {
-            rule.id: _PhraseIndex((("unless", _Pattern.parse(p)) for p in rule.unless), fillers)
+            rule.id: _PhraseIndex((("unless", parse(p)) for p in rule.unless), fillers)
             for rule in self._rules
             if rule.unless
         }
@@ -188,14 +191,14 @@ class SafetyCheck:
             token
             for phrases in safety.terms.values()
             for phrase in phrases
-            for token in _Pattern.parse(phrase).tokens
+            for token in parse(phrase).tokens
             if not token.endswith("*")
         }
         self._prefixes = tuple(
             token[:-1]
             for phrases in safety.terms.values()
             for phrase in phrases
-            for token in _Pattern.parse(phrase).tokens
+            for token in parse(phrase).tokens
             if token.endswith("*")
         )
         self._fuzzy_prefixes = tuple(
