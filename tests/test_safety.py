@@ -286,3 +286,35 @@ def test_phrases_are_read_with_the_same_shorthand_as_messages(knowledge: Knowled
     safety = knowledge.safety.model_copy(update={"terms": terms})
     for message in ("I can't lift my foot since Monday", "I cannot lift my foot since Monday"):
         assert [a.rule_id for a in SafetyCheck(safety).check(message)] == ["foot-drop"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can a slipped disc cause numbness in the groin?",
+        "is weakness in both legs a warning sign of something serious?",
+        "how common is bladder trouble with spinal stenosis",
+    ],
+)
+def test_a_general_question_about_a_symptom_is_not_a_report(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my groin has gone numb, is that a sign of something?",
+        "could my slipped disc cause this? I can't control my bladder since Monday",
+        "numb saddle area and can't pee",
+        "can a slipped disc cause numbness in my groin? because it is numb now",
+    ],
+)
+def test_a_question_that_reports_a_symptom_still_alarms(knowledge: Knowledge, message: str) -> None:
+    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)][:1] == ["urgent"]
+
+
+def test_general_questions_never_silence_a_crisis(knowledge: Knowledge) -> None:
+    message = "can back pain cause suicidal thoughts"
+    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)][:1] == ["crisis"]
