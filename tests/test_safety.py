@@ -241,7 +241,7 @@ def test_injury_and_exercise_talk_is_not_a_crisis(knowledge: Knowledge, message:
     ("message", "rule"),
     [
         # wordings written for this test, none of them a listed phrase
-        ("my brother says he wants to top himself", "self-directed-act"),
+        ("my brother has talked about drowning himself", "self-directed-act"),
         ("some days I wish I were already dead", "wish-not-to-live"),
         ("she keeps scratching her arms until it bleeds", "self-harm-on-purpose"),
         ("how many co-codamol would be a fatal amount", "lethal-amount"),
@@ -266,7 +266,7 @@ def test_combined_crisis_rules_catch_unlisted_wordings(
         "I don't want to live on painkillers forever",
         "I didn't wake up once last night, first time in years",
         "Would my family be better off if I had the surgery?",
-        "do you jump off the exercise ball at the end of the class?",
+        "I'd rather not be around when they do the injection",
         "I cut myself shaving, can I still have the injection?",
         "I hope I don't die from an infection afterwards",
         "is it fatal to mix tramadol and alcohol?",
@@ -291,12 +291,30 @@ def test_phrases_are_read_with_the_same_shorthand_as_messages(knowledge: Knowled
 @pytest.mark.parametrize(
     "message",
     [
-        "can a slipped disc cause numbness in the groin?",
-        "is weakness in both legs a warning sign of something serious?",
-        "how common is bladder trouble with spinal stenosis",
+        "Sudden tearing pain in back and nearly fainted what could cause this",
+        "Both legs numb and weak since this morning what could cause this",
+        "groin numb and cant pee since this morning could a disc cause this",
+        "Dads both legs suddenly numb and weak sign of stroke?",
     ],
 )
-def test_a_general_question_about_a_symptom_is_not_a_report(
+def test_a_report_phrased_as_a_question_still_alarms(knowledge: Knowledge, message: str) -> None:
+    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)][:1] == ["urgent"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "To top it all off, my sciatica is back.",
+        "I want to come off it all, the painkillers and the patches",
+        "My legs hurt at night and I get an urge to move them",
+        "Stabbing pain under my shoulder blade that goes down my arms",
+        "I wrote a letter to my GP just in case",
+        "Could a double dose of tramadol be fatal?",
+        "I've been cutting my own firewood and hurt my back",
+        "I want everything to stop hurting",
+    ],
+)
+def test_everyday_wordings_that_share_parts_with_the_combined_rules(
     knowledge: Knowledge, message: str
 ) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == []
@@ -305,16 +323,11 @@ def test_a_general_question_about_a_symptom_is_not_a_report(
 @pytest.mark.parametrize(
     "message",
     [
-        "my groin has gone numb, is that a sign of something?",
-        "could my slipped disc cause this? I can't control my bladder since Monday",
-        "numb saddle area and can't pee",
-        "can a slipped disc cause numbness in my groin? because it is numb now",
+        "I'm going to jump off",
+        "I've become a burden on everyone",
+        "I keep going to sleep hoping I didnt wake up",
+        "Sometimes I wish I would just die in my sleep",
     ],
 )
-def test_a_question_that_reports_a_symptom_still_alarms(knowledge: Knowledge, message: str) -> None:
-    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)][:1] == ["urgent"]
-
-
-def test_general_questions_never_silence_a_crisis(knowledge: Knowledge) -> None:
-    message = "can back pain cause suicidal thoughts"
-    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)][:1] == ["crisis"]
+def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) -> None:
+    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}

@@ -178,9 +178,6 @@ class SafetyCheck:
         self._never_denied = frozenset(negation.never_denied) | frozenset(
             name for rule in safety.rules if rule.kind == "crisis" for name in rule.all
         )
-        general = safety.general_questions
-        self._general_frames = _PhraseIndex(("frame", parse(p)) for p in general.frames)
-        self._persons = frozenset(w for p in general.persons for w in words(p))
         cancel = safety.unless_cancelled
         self._unless_cancel_before = frozenset(w for p in cancel.before for w in words(p))
         self._unless_cancel_after = tuple(" ".join(words(p)) for p in cancel.after)
@@ -292,13 +289,6 @@ class SafetyCheck:
         following = f" {' '.join(after)} "
         return not any(f" {phrase} " in following for phrase in self._unless_cancel_after)
 
-    def _general_clauses(self, tokens: list[str], clause: list[int]) -> set[int]:
-        """Clauses that ask about a symptom in general ("can a slipped disc cause
-        bladder problems?"): a frame such as "cause" or "sign of", and nobody in them."""
-        framed = {clause[start] for start, _, _ in self._general_frames.find(tokens)}
-        personal = {clause[at] for at, token in enumerate(tokens) if token in self._persons}
-        return framed - personal
-
     @staticmethod
     def _clauses(text: str) -> tuple[list[str], list[int]]:
         """The words of ``text`` and the number of the clause each one is in.
@@ -328,7 +318,6 @@ class SafetyCheck:
             positions.setdefault(name, []).append(start)
 
         alarms = []
-        general: set[int] | None = None
         for rule in self._rules:
             if not all(name in positions for name in rule.all):
                 continue
@@ -336,12 +325,6 @@ class SafetyCheck:
                 positions, list(dict.fromkeys(rule.all)), rule.within or self._default_within
             ):
                 continue
-            if rule.kind == "urgent":
-                if general is None:
-                    general = self._general_clauses(tokens, clause)
-                held = {clause[p] for name in rule.all for p in positions[name]}
-                if held <= general:
-                    continue
             unless = self._unless.get(rule.id)
             if unless is not None:
                 held = {clause[p] for name in rule.all for p in positions[name]}

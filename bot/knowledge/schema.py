@@ -121,13 +121,6 @@ class UnlessCancelled(Strict):
     window: Annotated[int, Field(ge=1, le=10)] = 4
 
 
-class GeneralQuestions(Strict):
-    """A question about a symptom in general is not a report of one."""
-
-    frames: list[Text] = []
-    persons: list[Text] = []
-
-
 class SafetyFile(Strict):
     within: Annotated[int, Field(ge=1, le=200)] = 12
     fillers: list[Text] = []
@@ -135,7 +128,6 @@ class SafetyFile(Strict):
     shorthand: dict[Text, Text] = {}
     negation: Negation = Negation()
     unless_cancelled: UnlessCancelled = UnlessCancelled()
-    general_questions: GeneralQuestions = GeneralQuestions()
     terms: dict[Id, Annotated[list[Text], Field(min_length=1)]]
     rules: Annotated[list[SafetyRule], Field(min_length=1)]
     replies: SafetyReplies
