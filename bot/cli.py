@@ -69,6 +69,8 @@ def load_engine(settings: Settings) -> Engine | None:
         result.knowledge,
         settings.placeholders(),
         max_message_chars=settings.max_message_chars,
+        similarity=settings.crisis_similarity,
+        vector_cache=settings.vector_cache,
     )
 
 
@@ -127,7 +129,11 @@ def cmd_gaps(args: argparse.Namespace) -> int:
         print(f"no stored questions yet: {path} does not exist (DATA_DIR)", file=sys.stderr)
         return 1
     result = load_knowledge(settings.knowledge_dir)
-    engine = Engine(result.knowledge, settings.placeholders()) if result.knowledge else None
+    engine = (
+        Engine(result.knowledge, settings.placeholders(), similarity=False)
+        if result.knowledge
+        else None
+    )
     if engine is None:
         print("the knowledge has errors: closest entries are left out", file=sys.stderr)
     with closing(conn):

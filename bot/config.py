@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_secret_token: SecretStr | None = None
     reload_interval_seconds: float = Field(default=1.0, gt=0)
+    crisis_similarity: bool = True
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod
@@ -59,6 +60,12 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @property
+    def vector_cache(self) -> Path:
+        """Where the crisis examples' sentence vectors are kept between runs (knowledge
+        text only: patients' messages are never written there)."""
+        return self.data_dir / "example-vectors.npz"
 
     def placeholders(self) -> dict[str, str]:
         """Values that knowledge texts may name as ``{emergency_number}`` and so on."""

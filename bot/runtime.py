@@ -56,7 +56,13 @@ def _refuse(settings: Settings, errors: list[Problem]) -> KnowledgeError:
 
 
 def _engine(knowledge: Knowledge, settings: Settings) -> Engine:
-    return Engine(knowledge, engine_values(settings), max_message_chars=settings.max_message_chars)
+    return Engine(
+        knowledge,
+        engine_values(settings),
+        max_message_chars=settings.max_message_chars,
+        similarity=settings.crisis_similarity,
+        vector_cache=settings.vector_cache,
+    )
 
 
 def build_engine(settings: Settings) -> Engine:

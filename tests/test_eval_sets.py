@@ -27,6 +27,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-4.yaml",
     ROOT / "tests" / "eval" / "dev-blind-5.yaml",
     ROOT / "tests" / "eval" / "dev-blind-6.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-7.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures (RESULTS.md): a drop below them is a
@@ -47,7 +48,10 @@ def test_safety_is_never_missed_and_never_false(engine: Engine, path: Path) -> N
 
 
 def test_retrieval_floors_on_the_dev_sets(engine: Engine) -> None:
+    # The crisis-similarity layer only ever turns a reply into a crisis reply, which the
+    # safety test above covers; retrieval is scored without it, to keep this test quick.
+    rules_only = Engine(engine.knowledge, similarity=False)
     cases = [case for path in DEV_SETS for case in load_cases(path)]
-    metrics = evaluate(engine_answerer(engine), cases).metrics
+    metrics = evaluate(engine_answerer(rules_only), cases).metrics
     assert metrics["top1"] is not None and metrics["top1"] >= TOP1_FLOOR
     assert metrics["no_answer"] is not None and metrics["no_answer"] >= NO_ANSWER_FLOOR

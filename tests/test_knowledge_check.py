@@ -461,3 +461,13 @@ def test_cli_missing_directory() -> None:
     result = run_check("/nonexistent/knowledge")
     assert result.returncode == 1
     assert "no such knowledge directory" in result.stdout
+
+
+def test_crisis_examples_are_validated_with_their_line(make_kb: MakeKb) -> None:
+    examples = """\
+    threshold: 2
+    crisis:
+      - i want to die
+    """
+    found = problems_of(make_kb({"crisis-examples.yaml": examples}))
+    assert any(p.startswith("kb/crisis-examples.yaml:1:") and "threshold" in p for p in found)

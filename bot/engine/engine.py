@@ -11,7 +11,10 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from bot.engine.crisis_similarity import CrisisSimilarity
+from bot.engine.embedding import Encoder, default_encoder
 from bot.engine.matcher import Candidate, Matcher
 from bot.engine.replies import Composer, Rendered, Reply, ReplyKind
 from bot.engine.safety import Alarm, SafetyCheck
@@ -142,6 +145,7 @@ class _State:
     knowledge: Knowledge
     composer: Composer
     safety: SafetyCheck
+    similarity: CrisisSimilarity | None
     matcher: Matcher
     smalltalk: _Smalltalk
 
@@ -153,9 +157,16 @@ class Engine:
         values: Mapping[str, object] | None = None,
         *,
         max_message_chars: int = DEFAULT_MAX_CHARS,
+        similarity: bool = True,
+        vector_cache: Path | None = None,
     ) -> None:
+        """``similarity``: also compare messages with the crisis examples by meaning,
+        when the sentence model is installed (see ``bot/engine/embedding.py``);
+        ``vector_cache``: a file that keeps the examples' vectors between runs."""
         self._values = dict(values or {})
         self.max_message_chars = max_message_chars
+        self._encoder: Encoder | None = default_encoder() if similarity else None
+        self._vector_cache = vector_cache
         self._state = self._build(knowledge)
 
     def _build(self, knowledge: Knowledge) -> _State:
@@ -180,6 +191,19 @@ class Engine:
             knowledge=knowledge,
             composer=Composer(knowledge, values),
             safety=SafetyCheck(knowledge.safety, known_words=matcher.vocabulary),
+            similarity=(
+                CrisisSimilarity(
+                    knowledge.crisis_examples,
+                    self._encoder,
+                    [
+                        *(q for e in knowledge.entries for q in (*e.questions, e.title)),
+                        *(p for i in knowledge.messages.smalltalk.values() for p in i.phrases),
+                    ],
+                    self._vector_cache,
+                )
+                if self._encoder is not None
+                else None
+            ),
             matcher=matcher,
             smalltalk=_Smalltalk(knowledge.messages.smalltalk, normalizer),
         )
@@ -208,6 +232,10 @@ class Engine:
         head = text[: self.max_message_chars]
 
         alarms = tuple(state.safety.check(text))
+        if state.similarity is not None and not alarms:  # a net for what the rules miss
+            similar = state.similarity.check(head)
+            if similar is not None:
+                alarms = (similar, *alarms)
         candidates = state.matcher.rank(head) if head else []
         covered = _covered(candidates)
         decision = decide(covered, state.knowledge.matching)

@@ -278,7 +278,9 @@ class SafetyCheck:
         it is itself denied or overtaken ("it never went away", "went away but came back")."""
         if clause[start] not in clauses_:
             return False
-        before = tokens[max(0, start - 2) : start]
+        before = [
+            tokens[at] for at in range(max(0, start - 2), start) if clause[at] == clause[start]
+        ]
         if any(w in self._unless_cancel_before for w in before):
             return False
         after = [

@@ -20,6 +20,7 @@ from bot.knowledge.model import Knowledge
 from bot.knowledge.problems import Problem, Severity, has_errors
 from bot.knowledge.schema import (
     Category,
+    CrisisExamplesFile,
     FaqFile,
     MatchingFile,
     MessagesFile,
@@ -178,6 +179,7 @@ def _load(directory: Path, defaults: Path | None) -> LoadResult:
     synonyms = _optional(directory, defaults, "synonyms.yaml", SynonymsFile, problems)
     matching = _optional(directory, defaults, "matching.yaml", MatchingFile, problems)
     messages = _optional(directory, defaults, "messages.yaml", MessagesFile, problems)
+    examples = _optional(directory, defaults, "crisis-examples.yaml", CrisisExamplesFile, problems)
 
     source_texts: dict[str, SourceText] = {}
     if sources is not None:
@@ -210,10 +212,13 @@ def _load(directory: Path, defaults: Path | None) -> LoadResult:
     )
     problems.extend(checks.run_all(context))
     problems = sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
-    files = [p.display for p in (sources, topics, safety, synonyms, matching, messages) if p]
+    optional = (sources, topics, safety, synonyms, matching, messages, examples)
+    files = [p.display for p in optional if p]
     files += [f.display for f in faqs]
 
-    if has_errors(problems) or not (sources and safety and synonyms and matching and messages):
+    if has_errors(problems) or not (
+        sources and safety and synonyms and matching and messages and examples
+    ):
         return LoadResult(None, problems, files)
 
     entries = tuple(entry for f in faqs for entry in f.model.entries)
@@ -232,5 +237,6 @@ def _load(directory: Path, defaults: Path | None) -> LoadResult:
         synonyms=synonyms.model,
         matching=matching.model,
         messages=messages.model,
+        crisis_examples=examples.model,
     )
     return LoadResult(knowledge, problems, files)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.knowledge.schema import (
     Category,
+    CrisisExamplesFile,
     Entry,
     MatchingFile,
     MessagesFile,
@@ -29,6 +30,7 @@ class Knowledge:
     synonyms: SynonymsFile
     matching: MatchingFile
     messages: MessagesFile
+    crisis_examples: CrisisExamplesFile
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -133,6 +133,18 @@ class SafetyFile(Strict):
     replies: SafetyReplies
 
 
+# --- crisis-examples.yaml ---------------------------------------------------------
+
+
+class CrisisExamplesFile(Strict):
+    """Example messages for the crisis-similarity layer, and how close counts."""
+
+    threshold: Annotated[float, Field(ge=0.3, le=1.0)] = 0.7
+    margin: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
+    crisis: Annotated[list[Text], Field(min_length=1)]
+    ordinary: list[Text] = []
+
+
 # --- synonyms.yaml ----------------------------------------------------------------
 
 
