@@ -218,6 +218,11 @@ class Engine:
     def composer(self) -> Composer:
         return self._state.composer
 
+    @property
+    def uses_model(self) -> bool:
+        """Whether replies run the sentence model (tens of milliseconds, not one)."""
+        return self._state.similarity is not None
+
     def swap(self, knowledge: Knowledge) -> None:
         """Serve ``knowledge`` from now on; built fully before the one-step swap."""
         self._state = self._build(knowledge)

@@ -14,7 +14,7 @@ from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes, filters
 
-from bot.engine import Reply
+from bot.engine import Engine, Reply
 from bot.telegram import texts
 from bot.telegram.sending import send, typing
 from bot.telegram.state import BotState, get_state
@@ -93,6 +93,20 @@ def record_reply(state: BotState, user_id: int | None, reply: Reply) -> str | No
         return None
 
 
+async def compose(engine: Engine, text: str) -> Reply:
+    """The engine's reply, without holding up the other chats.
+
+    The word rules and the matcher take about a millisecond (20 ms for a 10,000-character
+    message): that runs on the event loop, where a worker thread would only add GIL
+    hand-offs (measured: twice the time for 200 concurrent messages). The sentence model
+    of the crisis-similarity layer takes 10-40 ms, mostly in PyTorch code that releases
+    the GIL, so with it the reply is composed in a worker thread.
+    """
+    if engine.uses_model:
+        return await asyncio.to_thread(engine.reply, text)
+    return engine.reply(text)
+
+
 async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a question: typing indicator, engine, buttons, delivery, record."""
     message, chat = update.effective_message, update.effective_chat
@@ -103,10 +117,7 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         state.keep(asyncio.create_task(typing(context.bot, chat.id)))
         await asyncio.sleep(0)  # let "typing..." start on its way before composing
     text = question_text(message, context.bot.username)
-    # Composing takes about a millisecond (20 ms for a 10,000-character message), so
-    # it runs on the event loop: a worker thread only adds GIL hand-offs that slow
-    # every other chat down (measured: twice the time for 200 concurrent messages).
-    reply = state.runtime.engine.reply(text)
+    reply = await compose(state.runtime.engine, text)
     user = update.effective_user
     # Recorded just before sending: the sink's reference goes into the did-you-mean
     # buttons, so a later choice can be tied to this question.
@@ -136,7 +147,7 @@ async def answer_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if message is None or chat is None:
         return
     state = get_state(context)
-    reply = state.runtime.engine.reply(question_text(message, context.bot.username))
+    reply = await compose(state.runtime.engine, question_text(message, context.bot.username))
     if not reply.alarms:
         return
     user = update.effective_user

@@ -17,11 +17,12 @@ from tests.telegram.harness import TOKEN, RunningBot
 
 
 @pytest.fixture(scope="session")
-def tg_engine() -> Engine:
+def tg_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """The shipped knowledge with the test deployment's placeholders (shared, read-only)."""
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         knowledge_dir=KNOWLEDGE,
+        data_dir=tmp_path_factory.mktemp("tg-engine-data"),
         emergency_number="999",
         clinic_contact="the front desk on 0123",
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from bot.engine import Engine, ReplyKind
 from tests.telegram.fake_api import Call, FakeBotApi, parse_html
 from tests.telegram.harness import RunningBot, eventually
@@ -161,6 +163,21 @@ def test_crisis_message_gets_the_crisis_reply_without_buttons(
     api: FakeBotApi, bot: RunningBot, tg_engine: Engine
 ) -> None:
     question = "I want to kill myself"
+    expected = tg_engine.reply(question)
+    assert expected.kind is ReplyKind.CRISIS
+    api.send_text(USER, question)
+    (reply,) = api.wait_sent(USER)
+    assert parse_html(reply.text) == expected.text
+    assert reply.buttons == []
+
+
+def test_a_crisis_wording_no_phrase_lists_gets_the_crisis_reply_too(
+    api: FakeBotApi, bot: RunningBot, tg_engine: Engine
+) -> None:
+    """Caught by the crisis-similarity layer, composed off the event loop."""
+    if not tg_engine.uses_model:
+        pytest.skip("the sentence model (semantic extra) is not installed")
+    question = "I've made arrangements for my cat and written to my sister, I think this is the end"
     expected = tg_engine.reply(question)
     assert expected.kind is ReplyKind.CRISIS
     api.send_text(USER, question)
