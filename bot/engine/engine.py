@@ -8,6 +8,7 @@ assignment, so a question is always answered from one complete knowledge version
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from bot.knowledge import Entry, Knowledge
 from bot.knowledge.schema import MatchingFile, SmalltalkIntent, SourceRef
 from bot.normalize import Normalizer
 
+log = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^<>]{0,300}>")
 DEFAULT_MAX_CHARS = 2000
 # Topics offered after "I don't have information on that" must at least share a real
@@ -238,7 +240,11 @@ class Engine:
 
         alarms = tuple(state.safety.check(text))
         if state.similarity is not None and not alarms:  # a net for what the rules miss
-            similar = state.similarity.check(head)
+            try:
+                similar = state.similarity.check(head)
+            except Exception as error:  # the model failing must not cost the reply
+                log.error("crisis similarity failed (%s); rules only", type(error).__name__)
+                similar = None
             if similar is not None:
                 alarms = (similar, *alarms)
         candidates = state.matcher.rank(head) if head else []
