@@ -44,7 +44,7 @@ class CrisisSimilarity:
     ) -> None:
         """``questions``: the entries' phrasings and the small-talk phrases, used as
         ordinary examples; ``cache``: a file that keeps the examples' vectors between runs."""
-        self._encoder = encoder
+        self.encoder = encoder
         self._threshold = examples.threshold
         self._margin = examples.margin
         ordinary = [*examples.ordinary, *questions]
@@ -52,18 +52,20 @@ class CrisisSimilarity:
         self._crisis = vectors[: len(examples.crisis)]
         self._ordinary = vectors[len(examples.crisis) :] if ordinary else None
 
-    def scores(self, text: str) -> tuple[float, float]:
+    def encode(self, text: str) -> np.ndarray:
+        """The vectors of the whole message (row 0) and of its longer sentences."""
+        return self.encoder.encode(segments(text))
+
+    def scores(self, text: str, vectors: np.ndarray | None = None) -> tuple[float, float]:
         """The best similarity to a crisis example, and that segment's lead over the
-        nearest ordinary example."""
-        parts = sentences(text)
-        own = [p for p in parts if len(words(p)) >= MIN_SENTENCE_WORDS] if len(parts) > 1 else []
-        segments = [text, *own[:MAX_SENTENCES]]
-        vectors = self._encoder.encode(segments)
+        nearest ordinary example; ``vectors`` from :meth:`encode`, if already at hand."""
+        if vectors is None:
+            vectors = self.encode(text)
         crisis = (vectors @ self._crisis.T).max(axis=1)
         if self._ordinary is not None:
             ordinary = (vectors @ self._ordinary.T).max(axis=1)
         else:
-            ordinary = np.zeros(len(segments), dtype=crisis.dtype)
+            ordinary = np.zeros(len(vectors), dtype=crisis.dtype)
         lead = crisis - ordinary
         eligible = lead >= self._margin
         if not eligible.any():
@@ -72,10 +74,17 @@ class CrisisSimilarity:
             best = int(np.flatnonzero(eligible)[np.argmax(crisis[eligible])])
         return float(crisis[best]), float(lead[best])
 
-    def check(self, text: str) -> Alarm | None:
+    def check(self, text: str, vectors: np.ndarray | None = None) -> Alarm | None:
         if len(words(text)) < MIN_MESSAGE_WORDS:
             return None
-        similarity, lead = self.scores(text)
+        similarity, lead = self.scores(text, vectors)
         if similarity >= self._threshold and lead >= self._margin:
             return Alarm("crisis", RULE_ID, None)
         return None
+
+
+def segments(text: str) -> list[str]:
+    """The whole message, then each sentence long enough to mean something alone."""
+    parts = sentences(text)
+    own = [p for p in parts if len(words(p)) >= MIN_SENTENCE_WORDS] if len(parts) > 1 else []
+    return [text, *own[:MAX_SENTENCES]]

