@@ -328,18 +328,24 @@ class Engine:
         )
 
     @staticmethod
-    def _vectors(state: _State, text: str) -> _Vectors | None:
-        """The message's sentence vectors (one batch), or ``None`` without the model."""
+    def _vectors(state: _State, text: str, *, crisis: bool = True) -> _Vectors | None:
+        """The message's sentence vectors, or ``None`` without the model. Both checks
+        share the whole message and most sentences: each text is encoded once, in one
+        batch. ``crisis=False``: only what the reranker needs (a ranking alone)."""
         if state.similarity is None or not text.strip():
             return None
-        for_crisis = crisis_segments(text)
+        for_crisis = crisis_segments(text) if crisis else []
         for_answer = answer_segments(text) if state.reranker is not None else []
+        unique = list(dict.fromkeys([*for_crisis, *for_answer]))
         try:
-            vectors = state.similarity.encoder.encode([*for_crisis, *for_answer])
+            vectors = state.similarity.encoder.encode(unique)
         except Exception as error:  # the model failing must not cost the reply
             log.error("sentence model failed (%s); words only", type(error).__name__)
             return None
-        return _Vectors(vectors[: len(for_crisis)], vectors[len(for_crisis) :])
+        row = {t: i for i, t in enumerate(unique)}
+        return _Vectors(
+            vectors[[row[t] for t in for_crisis]], vectors[[row[t] for t in for_answer]]
+        )
 
     @staticmethod
     def _candidates(
@@ -371,7 +377,8 @@ class Engine:
         """The matcher's ranking alone, for evaluation (top-3) and diagnostics."""
         state = self._state
         text = plain_text(message)[: self.max_message_chars]
-        candidates = self._candidates(state, text, self._vectors(state, text), limit + 1)
+        vectors = self._vectors(state, text, crisis=False)
+        candidates = self._candidates(state, text, vectors, limit + 1)
         return _covered(candidates)[:limit]
 
     def no_match(self, question: str = "") -> Reply:
