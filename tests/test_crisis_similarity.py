@@ -82,8 +82,11 @@ class _CountingModel:
 def test_example_vectors_are_kept_between_runs_and_messages_never_are(tmp_path: Path) -> None:
     cache = tmp_path / "example-vectors.npz"
     examples = CrisisExamplesFile(crisis=["i want to die"], ordinary=["my back hurts"])
+    texts = ["i want to die", "my back hurts", "what does it cost"]
     first = _CountingModel()
-    layer = CrisisSimilarity(examples, MiniLMEncoder(first), ["what does it cost"], cache)
+    encoder = MiniLMEncoder(first)
+    encoder.encode_examples(texts, cache)  # as the engine does, for all its examples
+    layer = CrisisSimilarity(examples, encoder, ["what does it cost"])
     layer.check("a patient's private message")
     assert first.encoded == [
         "i want to die",
@@ -93,7 +96,7 @@ def test_example_vectors_are_kept_between_runs_and_messages_never_are(tmp_path: 
     ]
 
     second = _CountingModel()  # a restart: the examples come from the file
-    CrisisSimilarity(examples, MiniLMEncoder(second), ["what does it cost"], cache)
+    MiniLMEncoder(second).encode_examples(texts, cache)
     assert second.encoded == []
     with np.load(cache) as data:
         assert sorted(data["texts"].tolist()) == [
@@ -107,7 +110,7 @@ def test_an_unreadable_cache_is_encoded_again(tmp_path: Path) -> None:
     cache = tmp_path / "example-vectors.npz"
     cache.write_bytes(b"not a numpy file")
     model = _CountingModel()
-    CrisisSimilarity(CrisisExamplesFile(crisis=["i want to die"]), MiniLMEncoder(model), (), cache)
+    MiniLMEncoder(model).encode_examples(["i want to die"], cache)
     assert model.encoded == ["i want to die"]
 
 

@@ -15,7 +15,6 @@ approved for back pain?", "thanks, goodbye").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -36,19 +35,15 @@ MIN_MESSAGE_WORDS = 3
 
 class CrisisSimilarity:
     def __init__(
-        self,
-        examples: CrisisExamplesFile,
-        encoder: Encoder,
-        questions: Sequence[str] = (),
-        cache: Path | None = None,
+        self, examples: CrisisExamplesFile, encoder: Encoder, questions: Sequence[str] = ()
     ) -> None:
         """``questions``: the entries' phrasings and the small-talk phrases, used as
-        ordinary examples; ``cache``: a file that keeps the examples' vectors between runs."""
+        ordinary examples."""
         self.encoder = encoder
         self._threshold = examples.threshold
         self._margin = examples.margin
         ordinary = [*examples.ordinary, *questions]
-        vectors = encoder.encode_examples([*examples.crisis, *ordinary], cache)
+        vectors = encoder.encode_examples([*examples.crisis, *ordinary])
         self._crisis = vectors[: len(examples.crisis)]
         self._ordinary = vectors[len(examples.crisis) :] if ordinary else None
 
