@@ -159,16 +159,19 @@ def test_red_flag_gets_the_urgent_reply_first(
     assert not any(d.startswith(("c:", "n:", "f:")) for d in data_of(reply))
 
 
-def test_crisis_message_gets_the_crisis_reply_without_buttons(
-    api: FakeBotApi, bot: RunningBot, tg_engine: Engine
-) -> None:
-    question = "I want to kill myself"
-    expected = tg_engine.reply(question)
+def _assert_crisis_reply_without_buttons(api: FakeBotApi, engine: Engine, question: str) -> None:
+    expected = engine.reply(question)
     assert expected.kind is ReplyKind.CRISIS
     api.send_text(USER, question)
     (reply,) = api.wait_sent(USER)
     assert parse_html(reply.text) == expected.text
     assert reply.buttons == []
+
+
+def test_crisis_message_gets_the_crisis_reply_without_buttons(
+    api: FakeBotApi, bot: RunningBot, tg_engine: Engine
+) -> None:
+    _assert_crisis_reply_without_buttons(api, tg_engine, "I want to kill myself")
 
 
 def test_a_crisis_wording_no_phrase_lists_gets_the_crisis_reply_too(
@@ -178,12 +181,7 @@ def test_a_crisis_wording_no_phrase_lists_gets_the_crisis_reply_too(
     if not tg_engine.uses_model:
         pytest.skip("the sentence model (semantic extra) is not installed")
     question = "I've made arrangements for my cat and written to my sister, I think this is the end"
-    expected = tg_engine.reply(question)
-    assert expected.kind is ReplyKind.CRISIS
-    api.send_text(USER, question)
-    (reply,) = api.wait_sent(USER)
-    assert parse_html(reply.text) == expected.text
-    assert reply.buttons == []
+    _assert_crisis_reply_without_buttons(api, tg_engine, question)
 
 
 def test_a_10000_character_message_gets_the_note_and_an_answer_from_its_start(
