@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.engine import Candidate, Engine, ReplyKind, decide
+from bot.engine import Candidate, Engine, ReplyKind, decide_ranking
 from bot.knowledge.schema_errors import describe
 from bot.knowledge.yaml_source import read_yaml
 
@@ -190,10 +190,10 @@ def sweep(
             if case.group == "no_answer":
                 scored.append((case, None))
             continue
-        scored.append((case, engine.rank(case.ask)))
+        scored.append((case, engine.ranking(case.ask)))
     in_scope = sum(c.group == "in_scope" for c, _ in scored) or 1
     out_of_scope = sum(c.group == "no_answer" for c, _ in scored) or 1
-    base = engine.knowledge.matching
+    base = engine.matching
     rows = []
     for answer in answer_thresholds:
         for gap in clarify_gaps:
@@ -210,7 +210,7 @@ def sweep(
                     if ranking is None:
                         no_answer += 1
                         continue
-                    decision = decide(ranking, config)
+                    decision = decide_ranking(ranking, config)
                     kind, entry = decision.kind, decision.entry
                     if case.group == "no_answer":
                         no_answer += kind is ReplyKind.NO_MATCH

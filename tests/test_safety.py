@@ -331,3 +331,64 @@ def test_everyday_wordings_that_share_parts_with_the_combined_rules(
 )
 def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) -> None:
     assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        ("my lower back aches and there's a tight chest feeling since lunch", "chest-pain"),
+        ("Mum has back pain and pressure in her chest, she looks grey", "chest-pain"),
+        (
+            "suddenly I couldn't catch my breath and my upper back is in agony",
+            "breathless-and-sudden",
+        ),
+        (
+            "I've been coughing up blood since yesterday and my ribs at the back hurt",
+            "coughing-blood",
+        ),
+    ],
+)
+def test_chest_and_breathing_red_flags(knowledge: Knowledge, message: str, rule: str) -> None:
+    assert rule in [a.rule_id for a in SafetyCheck(knowledge.safety).check(message)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I need to get this off my chest: I'm scared of needles",
+        "can the injection cause chest pain?",
+        "I had chest pain years ago but my heart was fine, is that a problem?",
+        "crushing pain in my lower back when I bend",
+        "I'm out of breath after the stairs, is that my back?",
+    ],
+)
+def test_everyday_chest_and_breath_talk_is_not_urgent(knowledge: Knowledge, message: str) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "me quiero morir, ya no aguanto la espalda",
+        "je ne veux plus vivre avec cette douleur",
+        "ich möchte sterben",
+        "nie chcę żyć z tym bólem",
+        "gusto ko nang mamatay sa sakit",
+    ],
+)
+def test_crisis_in_another_language_gets_the_crisis_reply(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I had a fever last year but it was the flu. Can I still have the treatment?",
+        "My brother has a spinal cord injury from a crash. Could stem cells make him walk again?",
+        "I'm thinking about jumping on the trampoline with my kids, is that bad for my back?",
+    ],
+)
+def test_long_past_or_hopeful_wordings_raise_no_alarm(knowledge: Knowledge, message: str) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []

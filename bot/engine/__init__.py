@@ -1,6 +1,6 @@
 """The pure answer engine: safety triage, matching and reply composition."""
 
-from bot.engine.engine import Engine, decide, plain_text
+from bot.engine.engine import Engine, decide, decide_ranking, plain_text
 from bot.engine.matcher import Candidate, Matcher
 from bot.engine.replies import Rendered, Reply, ReplyKind
 from bot.engine.safety import Alarm, SafetyCheck
@@ -15,5 +15,6 @@ __all__ = [
     "ReplyKind",
     "SafetyCheck",
     "decide",
+    "decide_ranking",
     "plain_text",
 ]

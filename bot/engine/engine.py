@@ -37,6 +37,8 @@ _CLOSEST_TOPIC_SHARE = 0.5
 # The id of the pseudo-entry that holds matching.yaml's ``not_covered`` topics; it
 # cannot clash with a real id (ids have no spaces).
 NOT_COVERED_ID = "not covered"
+# Candidates ranked for a reply: the clarify buttons and the closest topics need three.
+_CANDIDATES = 6
 
 
 def plain_text(message: str) -> str:
@@ -111,6 +113,16 @@ def _not_covered(matching: MatchingFile) -> tuple[Entry, ...]:
 
 def _covered(candidates: list[Candidate]) -> list[Candidate]:
     return [c for c in candidates if c.entry.id != NOT_COVERED_ID]
+
+
+def decide_ranking(candidates: list[Candidate], config: MatchingFile) -> Decision:
+    """:func:`decide` on the entries, unless a topic staff listed as not covered ranks
+    first: then the honest "I don't have information on that", with the closest entries."""
+    covered = _covered(candidates)
+    if candidates and candidates[0].entry.id == NOT_COVERED_ID:
+        best = covered[0].score if covered else 0.0
+        return Decision(ReplyKind.NO_MATCH, None, closest_topics(covered, config), best)
+    return decide(covered, config)
 
 
 class _Smalltalk:
@@ -257,6 +269,11 @@ class Engine:
         return self._state.composer
 
     @property
+    def matching(self) -> MatchingFile:
+        """The thresholds in force: ``with_model``'s when the sentence model runs."""
+        return self._state.matching
+
+    @property
     def uses_model(self) -> bool:
         """Whether replies run the sentence model (tens of milliseconds, not one)."""
         return self._state.similarity is not None
@@ -280,14 +297,7 @@ class Engine:
             similar = state.similarity.check(head, vectors.crisis)  # a net for what rules miss
             if similar is not None:
                 alarms = (similar, *alarms)
-        candidates = self._candidates(state, head, vectors)
-        covered = _covered(candidates)
-        decision = decide(covered, state.matching)
-        if candidates and candidates[0].entry.id == NOT_COVERED_ID:
-            # Closer to a topic staff listed as not covered than to any entry.
-            closest = closest_topics(covered, state.matching)
-            best = covered[0].score if covered else 0.0
-            decision = Decision(ReplyKind.NO_MATCH, None, closest, best)
+        decision = decide_ranking(self._candidates(state, head, vectors), state.matching)
 
         if alarms:
             answer = decision.entry if alarms[0].kind == "urgent" else None
@@ -349,7 +359,7 @@ class Engine:
 
     @staticmethod
     def _candidates(
-        state: _State, text: str, vectors: _Vectors | None, limit: int = 6
+        state: _State, text: str, vectors: _Vectors | None, limit: int = _CANDIDATES
     ) -> list[Candidate]:
         candidates = state.matcher.rank(text, limit) if text else []
         if state.reranker is not None and vectors is not None and len(vectors.answer):
@@ -375,11 +385,14 @@ class Engine:
 
     def rank(self, message: str, limit: int = 5) -> list[Candidate]:
         """The matcher's ranking alone, for evaluation (top-3) and diagnostics."""
+        return _covered(self.ranking(message, limit + 1))[:limit]
+
+    def ranking(self, message: str, limit: int = _CANDIDATES) -> list[Candidate]:
+        """The ranking :meth:`reply` decides on, the not-covered topics included: replayed
+        with other thresholds by ``eval --sweep`` (see :func:`decide_ranking`)."""
         state = self._state
         text = plain_text(message)[: self.max_message_chars]
-        vectors = self._vectors(state, text, crisis=False)
-        candidates = self._candidates(state, text, vectors, limit + 1)
-        return _covered(candidates)[:limit]
+        return self._candidates(state, text, self._vectors(state, text, crisis=False), limit)
 
     def no_match(self, question: str = "") -> Reply:
         """The "none of these" reply: honest, with the way to a person."""
