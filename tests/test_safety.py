@@ -392,3 +392,37 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
 )
 def test_long_past_or_hopeful_wordings_raise_no_alarm(knowledge: Knowledge, message: str) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        (
+            "two days after my spinal injection I've got a splitting headache and a stiff neck",
+            "bad-headache-after-injection",
+        ),
+        ("my wife would get the life insurance and be free of me", "insurance-instead-of-me"),
+        ("my son says he doesn't want to be alive anymore", "not-want-to-live"),
+        (
+            "I park at the top floor of the car park and keep thinking about jumping",
+            "jump-from-height",
+        ),
+    ],
+)
+def test_more_unlisted_wordings_are_caught(knowledge: Knowledge, message: str, rule: str) -> None:
+    assert rule in [a.rule_id for a in SafetyCheck(knowledge.safety).check(message)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my dog keeps jumping off the sofa, could that hurt his back?",
+        "which signs of infection matter after an injection, generally speaking?",
+        "I can't walk far before my legs ache and I have to sit down, is that stenosis?",
+        "I used to be suicidal years ago; does stress slow recovery from back pain?",
+        "will my life insurance premium change if I have the injection?",
+        "is whiplash from years back a reason my neck aches?",
+    ],
+)
+def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []

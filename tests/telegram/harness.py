@@ -163,12 +163,21 @@ class RunningBot:
         return self
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self.application.stop_running)
-            self._thread.join(15)
+        deadline = time.monotonic() + 15
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            if self._serving():
+                # stop_running stops the event loop; a request that lands while start-up
+                # is finishing only ends that step, and the bot runs on: ask again.
+                self._loop.call_soon_threadsafe(self.application.stop_running)
+            self._thread.join(1)
         assert not self._thread.is_alive(), "the bot did not stop"
         if self.crashed:
             raise self.crashed
+
+    def _serving(self) -> bool:
+        """Running and not yet shutting down (shutting down stops the updater first)."""
+        updater = self.application.updater
+        return self.application.running and (updater is None or updater.running)
 
     def __enter__(self) -> RunningBot:
         return self.start()
