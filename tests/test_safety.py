@@ -426,3 +426,12 @@ def test_more_unlisted_wordings_are_caught(knowledge: Knowledge, message: str, r
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+def test_an_unless_phrase_switches_off_only_its_own_clause(knowledge: Knowledge) -> None:
+    check = SafetyCheck(knowledge.safety)
+    # the past episode is excused; the new report in another clause is not
+    message = "In 2018 I had bladder problems, fully recovered, but now I can't control my bladder"
+    assert [a.rule_id for a in check.check(message)] == ["bladder-bowel-control"]
+    # the rule's words outside the excused clause are not enough on their own
+    assert check.check("I had a fever with the flu last month, now my back aches a bit") == []

@@ -291,6 +291,19 @@ class SafetyCheck:
         following = f" {' '.join(after)} "
         return not any(f" {phrase} " in following for phrase in self._unless_cancel_after)
 
+    def _fires(
+        self, rule: SafetyRule, positions: dict[str, list[int]], clause: list[int], off: set[int]
+    ) -> bool:
+        """Whether ``rule`` still fires on the words outside the clauses in ``off``."""
+        kept = {
+            name: [p for p in positions[name] if clause[p] not in off]
+            for name in dict.fromkeys(rule.all)
+        }
+        if not all(kept.values()):
+            return False
+        names = list(kept)
+        return len(names) == 1 or _within(kept, names, rule.within or self._default_within)
+
     @staticmethod
     def _clauses(text: str) -> tuple[list[str], list[int]]:
         """The words of ``text`` and the number of the clause each one is in.
@@ -330,10 +343,14 @@ class SafetyCheck:
             unless = self._unless.get(rule.id)
             if unless is not None:
                 held = {clause[p] for name in rule.all for p in positions[name]}
-                if any(
-                    self._unless_applies(tokens, clause, start, end, held)
+                silenced = {
+                    clause[start]
                     for start, end, _ in unless.find(tokens)
-                ):
+                    if self._unless_applies(tokens, clause, start, end, held)
+                }
+                # The rule is off in those clauses, and still fires on its words elsewhere:
+                # "had bladder problems in 2019, but now I can't control my bladder".
+                if silenced and not self._fires(rule, positions, clause, silenced):
                     continue
             alarms.append(Alarm(rule.kind, rule.id, rule.note))
         return sorted(alarms, key=lambda a: a.kind != "crisis")
