@@ -22,6 +22,7 @@ messages per second, so the stack only needs to stay comfortably above that.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import signal
@@ -119,6 +120,12 @@ def one_run(mode: str, messages: int, users: int) -> Run:
                 process.kill()
 
 
+def sentence_model_on() -> bool:
+    """Whether the bot process runs the sentence model, as the bot decides it."""
+    off = os.environ.get("CRISIS_SIMILARITY", "true").strip().lower() in ("0", "false", "no", "off")
+    return not off and importlib.util.find_spec("sentence_transformers") is not None
+
+
 def machine() -> str:
     cpu = platform.processor() or "unknown CPU"
     try:
@@ -171,6 +178,7 @@ def main() -> int:
         ]
     )
     prod = args.production_messages
+    model = "on" if sentence_model_on() else "off"
     end_load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     report = f"""# Telegram throughput
 
@@ -184,7 +192,8 @@ the typing indicator) against the fake Bot API server of the test suite on 127.0
 (in the benchmark's process). A run pushes a burst of questions from many users at
 once and ends when the fake server has delivered the last answer; every answer is one
 `sendMessage` plus one `sendChatAction` ("typing..."). Updates per second are answers
-delivered per second of wall time; the median of the runs is in bold.
+delivered per second of wall time; the median of the runs is in bold. The sentence
+model (crisis similarity and the meaning reranker) was {model} in the bot process.
 
 {table}
 
