@@ -89,10 +89,11 @@ def run(
                 for o in report.failures
                 if o.case.group in ("in_scope", "no_answer")
             ]
+    in_force = engine.matching  # with_model's thresholds when the sentence model runs
     shipped["threshold"] = {
-        "answer": knowledge.matching.answer_threshold,
-        "clarify": knowledge.matching.clarify_threshold,
-        "margin": knowledge.matching.clarify_margin,
+        "answer": in_force.answer_threshold,
+        "clarify": in_force.clarify_threshold,
+        "margin": in_force.clarify_margin,
     }
     results["methods"]["engine (as shipped)"] = shipped
 
