@@ -435,3 +435,38 @@ def test_an_unless_phrase_switches_off_only_its_own_clause(knowledge: Knowledge)
     assert [a.rule_id for a in check.check(message)] == ["bladder-bowel-control"]
     # the rule's words outside the excused clause are not enough on their own
     assert check.check("I had a fever with the flu last month, now my back aches a bit") == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a past episode, then a new report in the same run-on sentence
+        "I had a discectomy years ago and from this morning I can't pee even though I need to",
+        "I've had back pain since last summer and today I fell off a ladder and it's agony",
+        "they said my heart was fine last week yet today I have crushing chest pain",
+        "I fully recovered from the op and now out of nowhere I can't control my bowels",
+        "I think I'm having signs of a heart attack, chest pain going down my left arm",
+        "the worst headache ever after the injection, is this a side effect",
+    ],
+)
+def test_a_past_episode_does_not_hide_a_new_report(knowledge: Knowledge, message: str) -> None:
+    assert "urgent" in {a.kind for a in SafetyCheck(knowledge.safety).check(message)}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what's the point of going on with the physio if it doesn't help?",
+        "my grandkids are my reason to be alive, I just want to play with them again",
+        "I'm tired of live chat, can I call someone?",
+        "este dolor de espalda va a matarme, cuanto cuesta la terapia?",
+        "I have severe asthma and get short of breath on the stairs, can I still have it?",
+        "I had a tooth out yesterday and I'm spitting blood, can I still come on Monday?",
+        "does the clinic need my life insurance details or can my daughter book without me?",
+        "I want to jump back into running, which building is the clinic in?",
+    ],
+)
+def test_everyday_wordings_near_the_newer_crisis_and_chest_rules(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []
