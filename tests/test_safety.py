@@ -470,3 +470,11 @@ def test_everyday_wordings_near_the_newer_crisis_and_chest_rules(
     knowledge: Knowledge, message: str
 ) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+def test_typographic_dashes_and_ellipses_end_a_clause(knowledge: Knowledge) -> None:
+    """An ``unless`` phrase after "—" or "…" belongs to another clause, as after " - "."""
+    check = SafetyCheck(knowledge.safety)
+    for mark in (" - ", " — ", "… "):
+        message = f"I have crushing chest pain{mark}can the injection cause that"
+        assert [a.kind for a in check.check(message)] == ["urgent"], mark

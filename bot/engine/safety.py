@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from bot.engine.english import zipf
 from bot.knowledge.schema import SafetyFile, SafetyRule
-from bot.text import words
+from bot.text import fold, words
 
 AlarmKind = Literal["urgent", "crisis"]
 
@@ -309,9 +309,10 @@ class SafetyCheck:
         """The words of ``text`` and the number of the clause each one is in.
 
         Any comma, full stop, question mark, semicolon or colon ends a clause, typed
-        with a space after it or not ("no fever,both legs numb").
+        with a space after it or not ("no fever,both legs numb"), and so do a dash and
+        an ellipsis in their typographic forms ("—", "…"), read as "-" and "...".
         """
-        pieces = [words(piece) for piece in _CLAUSE_PUNCTUATION.split(text)]
+        pieces = [words(piece) for piece in _CLAUSE_PUNCTUATION.split(fold(text))]
         tokens = [t for piece in pieces for t in piece]
         if tokens != words(text):  # the split changed the words: one clause
             tokens = words(text)
