@@ -291,18 +291,12 @@ class SafetyCheck:
         following = f" {' '.join(after)} "
         return not any(f" {phrase} " in following for phrase in self._unless_cancel_after)
 
-    def _fires(
-        self, rule: SafetyRule, positions: dict[str, list[int]], clause: list[int], off: set[int]
-    ) -> bool:
-        """Whether ``rule`` still fires on the words outside the clauses in ``off``."""
-        kept = {
-            name: [p for p in positions[name] if clause[p] not in off]
-            for name in dict.fromkeys(rule.all)
-        }
-        if not all(kept.values()):
+    def _fires(self, rule: SafetyRule, positions: dict[str, list[int]]) -> bool:
+        """Whether ``rule``'s word lists all occur in ``positions``, close enough together."""
+        names = list(dict.fromkeys(rule.all))
+        if not all(positions.get(name) for name in names):
             return False
-        names = list(kept)
-        return len(names) == 1 or _within(kept, names, rule.within or self._default_within)
+        return len(names) == 1 or _within(positions, names, rule.within or self._default_within)
 
     @staticmethod
     def _clauses(text: str) -> tuple[list[str], list[int]]:
@@ -335,11 +329,7 @@ class SafetyCheck:
 
         alarms = []
         for rule in self._rules:
-            if not all(name in positions for name in rule.all):
-                continue
-            if len(rule.all) > 1 and not _within(
-                positions, list(dict.fromkeys(rule.all)), rule.within or self._default_within
-            ):
+            if not self._fires(rule, positions):
                 continue
             unless = self._unless.get(rule.id)
             if unless is not None:
@@ -351,7 +341,12 @@ class SafetyCheck:
                 }
                 # The rule is off in those clauses, and still fires on its words elsewhere:
                 # "had bladder problems in 2019, but now I can't control my bladder".
-                if silenced and not self._fires(rule, positions, clause, silenced):
-                    continue
+                if silenced:
+                    elsewhere = {
+                        name: [p for p in positions[name] if clause[p] not in silenced]
+                        for name in rule.all
+                    }
+                    if not self._fires(rule, elsewhere):
+                        continue
             alarms.append(Alarm(rule.kind, rule.id, rule.note))
         return sorted(alarms, key=lambda a: a.kind != "crisis")
