@@ -346,24 +346,20 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
             "I've been coughing up blood since yesterday and my ribs at the back hurt",
             "coughing-blood",
         ),
+        (
+            "two days after my spinal injection I've got a splitting headache and a stiff neck",
+            "bad-headache-after-injection",
+        ),
+        ("my wife would get the life insurance and be free of me", "insurance-instead-of-me"),
+        ("my son says he doesn't want to be alive anymore", "not-want-to-live"),
+        (
+            "I park at the top floor of the car park and keep thinking about jumping",
+            "jump-from-height",
+        ),
     ],
 )
-def test_chest_and_breathing_red_flags(knowledge: Knowledge, message: str, rule: str) -> None:
+def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
     assert rule in [a.rule_id for a in SafetyCheck(knowledge.safety).check(message)]
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "I need to get this off my chest: I'm scared of needles",
-        "can the injection cause chest pain?",
-        "I had chest pain years ago but my heart was fine, is that a problem?",
-        "crushing pain in my lower back when I bend",
-        "I'm out of breath after the stairs, is that my back?",
-    ],
-)
-def test_everyday_chest_and_breath_talk_is_not_urgent(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
 
 
 @pytest.mark.parametrize(
@@ -385,43 +381,32 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
 @pytest.mark.parametrize(
     "message",
     [
+        # chest and breathing
+        "I need to get this off my chest: I'm scared of needles",
+        "can the injection cause chest pain?",
+        "I had chest pain years ago but my heart was fine, is that a problem?",
+        "crushing pain in my lower back when I bend",
+        "I'm out of breath after the stairs, is that my back?",
+        "I have severe asthma and get short of breath on the stairs, can I still have it?",
+        "I had a tooth out yesterday and I'm spitting blood, can I still come on Monday?",
+        # long past, or hopeful
         "I had a fever last year but it was the flu. Can I still have the treatment?",
         "My brother has a spinal cord injury from a crash. Could stem cells make him walk again?",
+        "I used to be suicidal years ago; does stress slow recovery from back pain?",
+        "is whiplash from years back a reason my neck aches?",
+        # jumping, walking, asking about signs
         "I'm thinking about jumping on the trampoline with my kids, is that bad for my back?",
-    ],
-)
-def test_long_past_or_hopeful_wordings_raise_no_alarm(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
-
-
-@pytest.mark.parametrize(
-    ("message", "rule"),
-    [
-        (
-            "two days after my spinal injection I've got a splitting headache and a stiff neck",
-            "bad-headache-after-injection",
-        ),
-        ("my wife would get the life insurance and be free of me", "insurance-instead-of-me"),
-        ("my son says he doesn't want to be alive anymore", "not-want-to-live"),
-        (
-            "I park at the top floor of the car park and keep thinking about jumping",
-            "jump-from-height",
-        ),
-    ],
-)
-def test_more_unlisted_wordings_are_caught(knowledge: Knowledge, message: str, rule: str) -> None:
-    assert rule in [a.rule_id for a in SafetyCheck(knowledge.safety).check(message)]
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
         "my dog keeps jumping off the sofa, could that hurt his back?",
+        "I want to jump back into running, which building is the clinic in?",
         "which signs of infection matter after an injection, generally speaking?",
         "I can't walk far before my legs ache and I have to sit down, is that stenosis?",
-        "I used to be suicidal years ago; does stress slow recovery from back pain?",
+        # near the newer crisis phrases
         "will my life insurance premium change if I have the injection?",
-        "is whiplash from years back a reason my neck aches?",
+        "does the clinic need my life insurance details or can my daughter book without me?",
+        "what's the point of going on with the physio if it doesn't help?",
+        "my grandkids are my reason to be alive, I just want to play with them again",
+        "I'm tired of live chat, can I call someone?",
+        "este dolor de espalda va a matarme, cuanto cuesta la terapia?",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
@@ -451,25 +436,6 @@ def test_an_unless_phrase_switches_off_only_its_own_clause(knowledge: Knowledge)
 )
 def test_a_past_episode_does_not_hide_a_new_report(knowledge: Knowledge, message: str) -> None:
     assert "urgent" in {a.kind for a in SafetyCheck(knowledge.safety).check(message)}
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "what's the point of going on with the physio if it doesn't help?",
-        "my grandkids are my reason to be alive, I just want to play with them again",
-        "I'm tired of live chat, can I call someone?",
-        "este dolor de espalda va a matarme, cuanto cuesta la terapia?",
-        "I have severe asthma and get short of breath on the stairs, can I still have it?",
-        "I had a tooth out yesterday and I'm spitting blood, can I still come on Monday?",
-        "does the clinic need my life insurance details or can my daughter book without me?",
-        "I want to jump back into running, which building is the clinic in?",
-    ],
-)
-def test_everyday_wordings_near_the_newer_crisis_and_chest_rules(
-    knowledge: Knowledge, message: str
-) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
 
 
 def test_typographic_dashes_and_ellipses_end_a_clause(knowledge: Knowledge) -> None:
