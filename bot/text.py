@@ -37,7 +37,9 @@ _SPACE = re.compile(r"\s+")
 _APOSTROPHE_IN_WORD = re.compile(r"(?<=\w)'(?=\w)")
 _NON_WORD = re.compile(r"[^\w]+")
 _NUMBER_THEN_LETTERS = re.compile(r"(?<=\d)(?=[^\W\d_])")
-_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+|\n+")
+# An emoji followed by a space ends a sentence too: in chat it does the work of a full
+# stop ("back went weeding 😩 how long do these take").
+_SENTENCE_END = re.compile(r"(?<=[.!?\n\u2600-\u27bf\ufe0f\U0001f300-\U0001faff])\s+|\n+")
 
 _stemmer = snowballstemmer.stemmer("english")
 
