@@ -356,6 +356,19 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
             "I park at the top floor of the car park and keep thinking about jumping",
             "jump-from-height",
         ),
+        (
+            "my calf is swollen and I can't breathe properly since the flight",
+            "swollen-calf-and-breathless",
+        ),
+        (
+            "my dad is 88 with osteoporosis, he sat down hard and now has terrible back pain",
+            "small-jolt-with-osteoporosis",
+        ),
+        ("I can't get up off the floor, my legs won't work", "both-legs"),
+        (
+            "tell the nurses thanks, I won't need any more help after tonight",
+            "no-more-help-after-tonight",
+        ),
     ],
 )
 def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
@@ -407,6 +420,14 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
         "my grandkids are my reason to be alive, I just want to play with them again",
         "I'm tired of live chat, can I call someone?",
         "este dolor de espalda va a matarme, cuanto cuesta la terapia?",
+        # idioms and passed illnesses near the newest rules
+        "I wet myself laughing at the physio's jokes, can I book another session?",
+        "my nephew had a fever with chickenpox, does that affect my injection?",
+        "I was really weak after the flu in January but I'm fully over it now",
+        "my legs feel heavy after a long hike yesterday, normal I think",
+        "I fell off a ladder in my 40s, it healed, does insurance cover the treatment?",
+        "can the injection cause a swollen leg or shortness of breath?",
+        "I have osteoporosis, can stem cells help my bones?",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
