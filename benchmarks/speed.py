@@ -102,8 +102,10 @@ def measure(
     load_runs: int,
     workdir: Path,
     pin: bool = True,
+    model: bool = True,
 ) -> dict[str, Any]:
-    """Everything for one size, in this process (see the module docstring)."""
+    """Everything for one size, in this process (see the module docstring).
+    ``model=False``: the words-only engine (``CRISIS_SIMILARITY=false``)."""
     from bot.engine import Engine  # imported here so the baseline memory includes it
 
     core = _pin_one_core() if pin else None
@@ -124,7 +126,9 @@ def measure(
     knowledge = result.knowledge
     if knowledge is None:
         raise SystemExit(f"{directory} does not load: {result.errors[:3]}")
-    engine, build_seconds = _timed(lambda: Engine(knowledge), max(1, min(load_runs, 3)))
+    engine, build_seconds = _timed(
+        lambda: Engine(knowledge, similarity=model), max(1, min(load_runs, 3))
+    )
     after_build_mb = _peak_rss_mb()
     targets = _entries_for_queries(knowledge)
     dev_messages = [case.ask for case in load_cases(DEV_CASES)] if DEV_CASES.exists() else []
@@ -155,6 +159,7 @@ def measure(
         "entries": len(knowledge.entries),
         "phrasings": sum(len(e.questions) for e in knowledge.entries),
         "synthetic": bool(n_entries),
+        "model": engine.uses_model,
         "warnings": len(result.warnings),
         "load_s": statistics.median(load_seconds),
         "load_runs": load_runs,
@@ -225,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=500, help="generated ones per run")
     parser.add_argument("--load-runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--words-only", action="store_true", help="without the sentence model, if installed"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-knowledge-") as scratch:
         row = measure(
@@ -233,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             queries_per_run=args.queries,
             load_runs=args.load_runs,
             workdir=args.workdir or Path(scratch),
+            model=not args.words_only,
         )
     print(json.dumps(row))
     return 0

@@ -86,7 +86,6 @@ def test_a_question_after_a_story_is_still_found(matcher: Matcher) -> None:
     assert matcher.rank(message)[0].entry.id == "backup-photos"
 
 
-
 def test_an_emoji_ends_a_sentence_like_a_full_stop() -> None:
     # In chat an emoji often stands where the full stop would: the question after it
     # must be scored on its own, not drowned by the story before it.
@@ -98,6 +97,7 @@ def test_an_emoji_ends_a_sentence_like_a_full_stop() -> None:
     ]
     assert sentences("thumbs 👍🏽 ok") == ["thumbs 👍🏽", "ok"]
     assert sentences("no emoji here how do i") == ["no emoji here how do i"]
+
 
 def test_only_stop_words_in_common_still_ranks(matcher: Matcher) -> None:
     # Texts sharing only stop words are skipped when some text shares a content word;
