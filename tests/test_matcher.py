@@ -7,6 +7,7 @@ import pytest
 from bot.engine.matcher import Matcher
 from bot.knowledge.schema import Entry, SourceRef
 from bot.normalize import Normalizer
+from bot.text import sentences
 
 STOP_WORDS = ["i", "i'm", "i'd", "a", "an", "and", "the", "to", "in", "is", "it", "this", "of"]
 STOP_WORDS += ["on", "to", "like", "get", "can", "how", "do", "my", "me", "someone", "else's"]
@@ -89,8 +90,6 @@ def test_a_question_after_a_story_is_still_found(matcher: Matcher) -> None:
 def test_an_emoji_ends_a_sentence_like_a_full_stop() -> None:
     # In chat an emoji often stands where the full stop would: the question after it
     # must be scored on its own, not drowned by the story before it.
-    from bot.text import sentences
-
     assert sentences("weeding the garden all day 😩 how do i back up my photos") == [
         "weeding the garden all day 😩",
         "how do i back up my photos",
