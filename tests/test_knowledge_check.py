@@ -411,6 +411,18 @@ def test_not_covered_topic_that_contains_a_phrasing_warns(make_kb: MakeKb) -> No
     )
 
 
+def test_other_condition_named_by_a_phrasing_warns(make_kb: MakeKb) -> None:
+    matching = (
+        "answer_threshold: 40\nclarify_threshold: 40\nclarify_margin: 2\n"
+        "other_conditions: [duration*, knee]\nabout_the_back: [back]\n"
+    )
+    assert only_problem(make_kb({"matching.yaml": matching})) == (
+        "kb/matching.yaml:4: warning: 'duration' is in other_conditions, so entry "
+        "'quick-treatment' phrasing 'treatment duration' would get no answer: add one of "
+        "its words to about_the_back, or remove the condition"
+    )
+
+
 def test_every_problem_is_reported_at_once(make_kb: MakeKb) -> None:
     broken = FAQ.replace("related: [costs]", "related: [nope]")
     broken = broken.replace("section: Second Heading", "section: Nowhere")

@@ -20,6 +20,7 @@ from bot.engine.crisis_similarity import CrisisSimilarity
 from bot.engine.crisis_similarity import segments as crisis_segments
 from bot.engine.embedding import Encoder, default_encoder
 from bot.engine.matcher import Candidate, Matcher
+from bot.engine.off_topic import OffTopic
 from bot.engine.replies import Composer, Rendered, Reply, ReplyKind
 from bot.engine.rerank import MeaningReranker, texts_of
 from bot.engine.rerank import segments as answer_segments
@@ -96,19 +97,22 @@ def closest_topics(candidates: list[Candidate], config: MatchingFile) -> tuple[E
 
 def _not_covered(matching: MatchingFile) -> tuple[Entry, ...]:
     """The ``not_covered`` topics as one pseudo-entry the matcher ranks like the others."""
-    if not matching.not_covered:
-        return ()
+    return (_not_covered_entry(matching),) if matching.not_covered else ()
+
+
+def _not_covered_entry(matching: MatchingFile) -> Entry:
+    """The pseudo-entry that ranks first when a message is about something not covered."""
     source = SourceRef.model_construct(id=NOT_COVERED_ID, section=None, quote=None)
     entry = Entry.model_construct(
         id=NOT_COVERED_ID,
         category=NOT_COVERED_ID,
-        title=matching.not_covered[0],
+        title=matching.not_covered[0] if matching.not_covered else NOT_COVERED_ID,
         questions=list(matching.not_covered),
         answer="",
         source=source,
         related=[],
     )
-    return (entry,)
+    return entry
 
 
 def _covered(candidates: list[Candidate]) -> list[Candidate]:
@@ -178,6 +182,8 @@ class _State:
     # matching.yaml's thresholds, or its with_model ones when the reranker runs
     matching: MatchingFile
     smalltalk: _Smalltalk
+    off_topic: OffTopic
+    not_covered: Entry
 
 
 class Engine:
@@ -256,6 +262,10 @@ class Engine:
             reranker=reranker,
             matching=matching,
             smalltalk=_Smalltalk(knowledge.messages.smalltalk, normalizer),
+            off_topic=OffTopic(
+                knowledge.matching.other_conditions, knowledge.matching.about_the_back
+            ),
+            not_covered=_not_covered_entry(knowledge.matching),
         )
 
     # --- knowledge versions ------------------------------------------------------
@@ -364,6 +374,10 @@ class Engine:
         candidates = state.matcher.rank(text, limit) if text else []
         if state.reranker is not None and vectors is not None and len(vectors.answer):
             candidates = state.reranker.rescore(candidates, vectors.answer)
+        other = state.off_topic.named(text) if text else None
+        if other is not None:  # about another condition: not covered, whatever matched
+            best = candidates[0].score if candidates else 0.0
+            return [Candidate(state.not_covered, best, other), *_covered(candidates)]
         return candidates
 
     def answer(self, entry_id: str, question: str = "") -> Reply | None:

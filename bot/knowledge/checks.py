@@ -561,6 +561,30 @@ def check_not_covered(ctx: Context) -> Iterator[Problem]:
             break
 
 
+def check_other_conditions(ctx: Context) -> Iterator[Problem]:
+    """A phrasing that names one of ``other_conditions`` with no back word would never be
+    answered: the engine treats such a message as about another condition."""
+    if ctx.matching is None or not ctx.matching.model.other_conditions:
+        return
+    from bot.engine.off_topic import OffTopic  # the engine imports this package
+
+    model = ctx.matching.model
+    off_topic = OffTopic(model.other_conditions, model.about_the_back)
+    line = ctx.matching.doc.line_of(("other_conditions",))
+    for _, _, entry in ctx.entries():
+        for question in entry.questions:
+            named = off_topic.named(question)
+            if named is not None:
+                yield Problem(
+                    ctx.matching.display,
+                    line,
+                    f"'{named}' is in other_conditions, so entry '{entry.id}' phrasing "
+                    f"'{question}' would get no answer: add one of its words to "
+                    "about_the_back, or remove the condition",
+                    Severity.WARNING,
+                )
+
+
 def check_messages(ctx: Context) -> Iterator[Problem]:
     if ctx.messages is None:
         return
@@ -611,6 +635,7 @@ CHECKS = (
     check_synonyms,
     check_matching,
     check_not_covered,
+    check_other_conditions,
     check_messages,
     check_quote_folding,
 )

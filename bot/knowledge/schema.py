@@ -176,6 +176,9 @@ class MatchingFile(Strict):
     min_typo_length: Annotated[int, Field(ge=3, le=10)] = 4
     stop_words: list[Text] = []
     not_covered: list[Annotated[Text, Field(max_length=MAX_QUESTION)]] = []
+    # bot/engine/off_topic.py: words and phrases, ``*`` ending a word
+    other_conditions: list[Annotated[Text, Field(max_length=MAX_QUESTION)]] = []
+    about_the_back: list[Annotated[Text, Field(max_length=MAX_QUESTION)]] = []
     with_model: WithModel | None = None
 
 

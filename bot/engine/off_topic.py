@@ -1,0 +1,47 @@
+"""Messages about another part of the body or another condition get no answer.
+
+"Stem cells for Parkinson's?" shares its best words ("stem cells") with the bot's own
+entries, so a word score, or closeness in meaning, can rank one of them first and the
+patient gets an answer about the back. The not-covered topics in ``matching.yaml``
+catch most such questions by outscoring the entries, but not when the rest of the
+message matches an entry well ("can stem cell infusions slow the progression of
+Parkinson's"). So a message that names one of ``other_conditions`` (Parkinson's, a
+knee, a dog) and none of ``about_the_back`` (back, spine, disc, "the injection") is
+answered as not covered, whatever its other words match. Both lists are staff data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.text import words
+
+_ANY = "zzanyzz"  # stands for ``*`` while a phrase is split into words
+
+
+def _pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for whole words and phrases; ``*`` ends a word with any letters."""
+    parts = []
+    for phrase in phrases:
+        tokens = words(phrase.replace("*", f" {_ANY} "))
+        parts.append(" ".join(tokens).replace(f" {_ANY}", r"\w*"))
+    if not parts:
+        return None
+    return re.compile(r"(?<!\S)(?:" + "|".join(parts) + r")(?!\S)")
+
+
+class OffTopic:
+    def __init__(self, other_conditions: Sequence[str], about_the_back: Sequence[str]) -> None:
+        self._other = _pattern(other_conditions)
+        self._back = _pattern(about_the_back)
+
+    def named(self, text: str) -> str | None:
+        """The other condition the message is about, or ``None``."""
+        if self._other is None:
+            return None
+        folded = " ".join(words(text))
+        found = self._other.search(folded)
+        if found is None or (self._back is not None and self._back.search(folded)):
+            return None
+        return found.group(0)
