@@ -365,6 +365,13 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
             "small-jolt-with-osteoporosis",
         ),
         ("I can't get up off the floor, my legs won't work", "both-legs"),
+        ("thinking about ODing tonight", "self-harm"),
+        ("I'll make it look accidental so the kids get the money", "self-harm"),
+        (
+            "she texted saying she was sorry and now it goes straight to voicemail",
+            "farewell-then-silence",
+        ),
+        ("my calf is swollen and painful and I'm out of breath", "swollen-calf-and-breathless"),
         (
             "tell the nurses thanks, I won't need any more help after tonight",
             "no-more-help-after-tonight",
@@ -428,6 +435,15 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
         "I fell off a ladder in my 40s, it healed, does insurance cover the treatment?",
         "can the injection cause a swollen leg or shortness of breath?",
         "I have osteoporosis, can stem cells help my bones?",
+        # the review of the rules above: medicine lists and routine questions
+        "Meds: naproxen 500mg bd, amitriptyline 10mg od, omeprazole 20mg od.",
+        "Should I stop all my pills before the procedure?",
+        "How many pills of ibuprofen can I take a day?",
+        "how many tablets should I take so I don't wake up in pain",
+        "The pregabalin has stopped working, the pain down my legs is back",
+        "My husband loves me but he isn't answering his phone today, typical",
+        "I'm done with physio, I looked up how to do the stretches myself",
+        "I won't need any more painkillers after today, the pain has gone",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
