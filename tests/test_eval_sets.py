@@ -34,12 +34,13 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-11.yaml",
     ROOT / "tests" / "eval" / "dev-blind-12.yaml",
     ROOT / "tests" / "eval" / "dev-blind-13.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-14.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
-# pooled (83.4% top-1 since blind sets 12 and 13, whose wordings are the hardest yet):
-# a drop below them is a regression to look at, not noise.
-TOP1_FLOOR = 0.82
+# pooled (82.4% top-1 with blind sets 12 to 14, whose wordings are the hardest yet;
+# 93.5% no-answer): a drop below them is a regression to look at, not noise.
+TOP1_FLOOR = 0.80
 NO_ANSWER_FLOOR = 0.85
 
 

@@ -481,3 +481,12 @@ def test_typographic_dashes_and_ellipses_end_a_clause(knowledge: Knowledge) -> N
     for mark in (" - ", " — ", "… "):
         message = f"I have crushing chest pain{mark}can the injection cause that"
         assert [a.kind for a in check.check(message)] == ["urgent"], mark
+
+
+def test_a_decimal_point_does_not_end_a_clause(knowledge: Knowledge) -> None:
+    # "37.8" once split into "37" and "8 from flu", so the flu no longer excused the fever.
+    check = SafetyCheck(knowledge.safety)
+    assert check.check("temp of 37.8 from flu, does flu make back pain worse?") == []
+    assert [a.rule_id for a in check.check("fever of 38.5 since the injection")] == [
+        "fever-after-injection"
+    ]

@@ -36,7 +36,8 @@ _MIN_FUZZY_PREFIX = 4
 # At most this many filler words between two words of a phrase.
 _MAX_FILLERS = 3
 # What ends a clause for negation and for ``unless`` phrases.
-_CLAUSE_PUNCTUATION = re.compile(r"[,.;:!?]+|\s-\s|\n")
+# A comma or full stop between digits ("37.8", "1,000") is part of a number.
+_CLAUSE_PUNCTUATION = re.compile(r"(?:(?<!\d)[,.]|[,.](?!\d)|[;:!?])+|\s-\s|\n")
 
 
 @dataclass(frozen=True)
