@@ -95,15 +95,11 @@ def closest_topics(candidates: list[Candidate], config: MatchingFile) -> tuple[E
     return closest[: config.no_match_topics]
 
 
-def _not_covered(matching: MatchingFile) -> tuple[Entry, ...]:
-    """The ``not_covered`` topics as one pseudo-entry the matcher ranks like the others."""
-    return (_not_covered_entry(matching),) if matching.not_covered else ()
-
-
 def _not_covered_entry(matching: MatchingFile) -> Entry:
-    """The pseudo-entry that ranks first when a message is about something not covered."""
+    """The ``not_covered`` topics as one pseudo-entry: the matcher ranks it like the
+    others, and it ranks first when a message is about another condition."""
     source = SourceRef.model_construct(id=NOT_COVERED_ID, section=None, quote=None)
-    entry = Entry.model_construct(
+    return Entry.model_construct(
         id=NOT_COVERED_ID,
         category=NOT_COVERED_ID,
         title=matching.not_covered[0] if matching.not_covered else NOT_COVERED_ID,
@@ -112,7 +108,6 @@ def _not_covered_entry(matching: MatchingFile) -> Entry:
         source=source,
         related=[],
     )
-    return entry
 
 
 def _covered(candidates: list[Candidate]) -> list[Candidate]:
@@ -211,8 +206,11 @@ class Engine:
             knowledge.synonyms.spelling,
             knowledge.matching.stop_words,
         )
+        not_covered = _not_covered_entry(knowledge.matching)
+        # The entries and, when staff listed any, the not-covered topics, ranked alike.
+        covered = (*knowledge.entries, *((not_covered,) if knowledge.matching.not_covered else ()))
         matcher = Matcher(
-            (*knowledge.entries, *_not_covered(knowledge.matching)),
+            covered,
             normalizer,
             min_typo_length=knowledge.matching.min_typo_length,
             whole_message_only=[NOT_COVERED_ID],
@@ -225,7 +223,6 @@ class Engine:
         values = {"max_message_chars": self.max_message_chars, **self._values}
         similarity, reranker, matching = None, None, knowledge.matching
         if self._encoder is not None:
-            covered = (*knowledge.entries, *_not_covered(knowledge.matching))
             ordinary = [
                 *(t for entry in knowledge.entries for t in texts_of(entry)),
                 *(p for intent in knowledge.messages.smalltalk.values() for p in intent.phrases),
@@ -265,7 +262,7 @@ class Engine:
             off_topic=OffTopic(
                 knowledge.matching.other_conditions, knowledge.matching.about_the_back
             ),
-            not_covered=_not_covered_entry(knowledge.matching),
+            not_covered=not_covered,
         )
 
     # --- knowledge versions ------------------------------------------------------
