@@ -35,6 +35,8 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-12.yaml",
     ROOT / "tests" / "eval" / "dev-blind-13.yaml",
     ROOT / "tests" / "eval" / "dev-blind-14.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-15.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-16.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets

@@ -33,6 +33,11 @@ from bot.knowledge.schema import SafetyFile
         "fever since the stem cell injection",
         "the injection site is red and swollen",
         "since the injection my legs feel numb",
+        "my lips and tongue swelled up after the stem cell drip",
+        "my calf is red, hot and swollen",
+        "my right leg turned white and cold out of nowhere",
+        "this pain is nothing like my usual and getting worse by the hour",
+        "i'm struggling to breathe and my upper back hurts",
         # typos
         "numbnes in my groin",
         "cant controll my bladdr",
@@ -55,6 +60,9 @@ def test_red_flags_get_the_urgent_reply(engine: Engine, message: str) -> None:
         "i might hurt myself",
         "thinking of taking an overdose",
         "everyone would be better off without me",
+        "this is goodbye, thank you for everything",
+        "last night i looked up how high the bridge is",
+        "whats the point. soon none of it will matter",
     ],
 )
 def test_self_harm_gets_the_crisis_reply(engine: Engine, message: str) -> None:
@@ -89,6 +97,9 @@ def test_self_harm_gets_the_crisis_reply(engine: Engine, message: str) -> None:
         "i have trouble getting to the toilet because my back is so stiff",
         "i'm on my feet all day and my back feels weak",
         "i think i ripped a muscle in my back, severe pain when i bend",
+        "my sister made a film about suicide prevention, she says hi",
+        "i don't want to die on the table, is it a general anaesthetic?",
+        "how would i know if the injection site got infected?",
     ],
 )
 def test_ordinary_messages_raise_no_alarm(engine: Engine, message: str) -> None:
