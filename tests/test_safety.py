@@ -38,6 +38,9 @@ from bot.knowledge.schema import SafetyFile
         "my right leg turned white and cold out of nowhere",
         "this pain is nothing like my usual and getting worse by the hour",
         "i'm struggling to breathe and my upper back hurts",
+        # curiosity exceptions must not silence a report
+        "the gp mentioned cauda equina and told me to go to hospital tonight",
+        "i havent been able to pee since yesterday, how do i know if its serious",
         # typos
         "numbnes in my groin",
         "cant controll my bladdr",
@@ -63,6 +66,8 @@ def test_red_flags_get_the_urgent_reply(engine: Engine, message: str) -> None:
         "this is goodbye, thank you for everything",
         "last night i looked up how high the bridge is",
         "whats the point. soon none of it will matter",
+        # "suicide prevention" as a topic is ordinary; as a call for help it is not
+        "should i ring suicide prevention? i'm scared of what i might do",
     ],
 )
 def test_self_harm_gets_the_crisis_reply(engine: Engine, message: str) -> None:
@@ -100,6 +105,9 @@ def test_self_harm_gets_the_crisis_reply(engine: Engine, message: str) -> None:
         "my sister made a film about suicide prevention, she says hi",
         "i don't want to die on the table, is it a general anaesthetic?",
         "how would i know if the injection site got infected?",
+        "so this is goodbye to my old mattress",
+        "i'll think about it, the massage gun is expensive",
+        "my shin is swollen and sore where i banged it on the table",
     ],
 )
 def test_ordinary_messages_raise_no_alarm(engine: Engine, message: str) -> None:
