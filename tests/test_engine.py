@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from bot.engine import Engine, ReplyKind
 from bot.engine.engine import decide
 from bot.engine.matcher import Candidate
 from bot.engine.replies import TELEGRAM_LIMIT
+from bot.evaluation import load_cases
 from bot.knowledge import Entry, Knowledge
 from bot.knowledge.schema import MatchingFile
 
@@ -239,3 +241,12 @@ def test_not_covered_topics_never_appear_in_a_ranking(engine: Engine) -> None:
 def test_a_not_covered_clause_does_not_hide_the_question(engine: Engine) -> None:
     reply = engine.reply("I have diabetes, is the stem cell injection for my back safe for me?")
     assert reply.kind is ReplyKind.ANSWER
+
+
+def test_the_ranking_scored_for_top_3_is_the_one_replies_decide_on(engine: Engine) -> None:
+    # top-3 in `bot eval` must rank what the reply ranks: an answered entry comes first
+    cases = load_cases(Path(__file__).parent / "eval" / "dev-blind-17.yaml")
+    for message in (case.ask for case in cases):
+        reply = engine.reply(message)
+        if reply.kind is ReplyKind.ANSWER and reply.entry is not None:
+            assert engine.rank(message, limit=3)[0].entry.id == reply.entry.id, message

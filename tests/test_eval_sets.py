@@ -37,11 +37,12 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-14.yaml",
     ROOT / "tests" / "eval" / "dev-blind-15.yaml",
     ROOT / "tests" / "eval" / "dev-blind-16.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-17.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
-# pooled (82.4% top-1 with blind sets 12 to 14, whose wordings are the hardest yet;
-# 93.5% no-answer): a drop below them is a regression to look at, not noise.
+# pooled (84.0% top-1 with blind sets 12 to 17, the newest wordings;
+# 93.0% no-answer): a drop below them is a regression to look at, not noise.
 TOP1_FLOOR = 0.80
 NO_ANSWER_FLOOR = 0.85
 

@@ -395,8 +395,10 @@ class Engine:
         return state.composer.quote(entry) if entry else None
 
     def rank(self, message: str, limit: int = 5) -> list[Candidate]:
-        """The matcher's ranking alone, for evaluation (top-3) and diagnostics."""
-        return _covered(self.ranking(message, limit + 1))[:limit]
+        """The ranking :meth:`reply` decides on, entries only, for evaluation (top-3) and
+        diagnostics. The reranker re-orders the matcher's whole candidate list, so the
+        list is cut after it, never before."""
+        return _covered(self.ranking(message))[:limit]
 
     def ranking(self, message: str, limit: int = _CANDIDATES) -> list[Candidate]:
         """The ranking :meth:`reply` decides on, the not-covered topics included: replayed
