@@ -368,14 +368,16 @@ class Engine:
     def _candidates(
         state: _State, text: str, vectors: _Vectors | None, limit: int = _CANDIDATES
     ) -> list[Candidate]:
-        candidates = state.matcher.rank(text, limit) if text else []
+        """The first ``limit`` candidates. The reranker re-orders the matcher's list, so
+        the matcher always gives at least the reply's share and the list is cut after."""
+        candidates = state.matcher.rank(text, max(limit, _CANDIDATES)) if text else []
         if state.reranker is not None and vectors is not None and len(vectors.answer):
             candidates = state.reranker.rescore(candidates, vectors.answer)
         other = state.off_topic.named(text) if text else None
         if other is not None:  # about another condition: not covered, whatever matched
             best = candidates[0].score if candidates else 0.0
-            return [Candidate(state.not_covered, best, other), *_covered(candidates)]
-        return candidates
+            candidates = [Candidate(state.not_covered, best, other), *_covered(candidates)]
+        return candidates[:limit]
 
     def answer(self, entry_id: str, question: str = "") -> Reply | None:
         """The answer to a chosen entry (a button press); ``None`` if it no longer exists."""
@@ -396,9 +398,8 @@ class Engine:
 
     def rank(self, message: str, limit: int = 5) -> list[Candidate]:
         """The ranking :meth:`reply` decides on, entries only, for evaluation (top-3) and
-        diagnostics. The reranker re-orders the matcher's whole candidate list, so the
-        list is cut after it, never before."""
-        return _covered(self.ranking(message))[:limit]
+        diagnostics."""
+        return _covered(self.ranking(message, limit + 1))[:limit]
 
     def ranking(self, message: str, limit: int = _CANDIDATES) -> list[Candidate]:
         """The ranking :meth:`reply` decides on, the not-covered topics included: replayed
