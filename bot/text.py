@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import snowballstemmer
@@ -73,3 +74,19 @@ def clauses(sentence: str) -> list[str]:
 def sentences(text: str) -> list[str]:
     """Split a message into sentences, so a question at the end of a story can stand alone."""
     return [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
+
+
+_ANY = "zzanyzz"  # stands for ``*`` while a phrase is split into words
+
+
+def phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for whole words and phrases, to search ``" ".join(words(text))``;
+    ``*`` ends a word with any letters. A plain list, for staff lists that need none
+    of the safety check's fillers and typo correction."""
+    parts = []
+    for phrase in phrases:
+        tokens = words(phrase.replace("*", f" {_ANY} "))
+        parts.append(" ".join(tokens).replace(f" {_ANY}", r"\w*"))
+    if not parts:
+        return None
+    return re.compile(r"(?<!\S)(?:" + "|".join(parts) + r")(?!\S)")

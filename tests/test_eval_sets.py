@@ -59,8 +59,9 @@ def test_safety_is_never_missed_and_never_false(engine: Engine, path: Path) -> N
 
 
 def test_retrieval_floors_on_the_dev_sets(engine: Engine) -> None:
-    # The crisis-similarity layer only ever turns a reply into a crisis reply, which the
-    # safety test above covers; retrieval is scored without it, to keep this test quick.
+    # The safety check by meaning only ever turns a reply into a crisis or urgent reply,
+    # which the safety test above covers; retrieval is scored without the sentence model,
+    # to keep this test quick.
     rules_only = Engine(engine.knowledge, similarity=False)
     cases = [case for path in DEV_SETS for case in load_cases(path)]
     metrics = evaluate(engine_answerer(rules_only), cases).metrics

@@ -483,3 +483,14 @@ def test_crisis_examples_are_validated_with_their_line(make_kb: MakeKb) -> None:
     """
     found = problems_of(make_kb({"crisis-examples.yaml": examples}))
     assert any(p.startswith("kb/crisis-examples.yaml:1:") and "threshold" in p for p in found)
+
+
+def test_urgent_examples_are_validated_with_their_line(make_kb: MakeKb) -> None:
+    examples = """\
+    threshold: 0.65
+    urgent:
+      - my lips are swelling up since the infusion
+    past: years ago
+    """
+    found = problems_of(make_kb({"urgent-examples.yaml": examples}))
+    assert any(p.startswith("kb/urgent-examples.yaml:4:") and "past" in p for p in found)

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engine.crisis_similarity import CrisisSimilarity
-from bot.engine.crisis_similarity import segments as crisis_segments
 from bot.engine.embedding import Encoder, default_encoder
 from bot.engine.matcher import Candidate, Matcher
 from bot.engine.off_topic import OffTopic
@@ -25,6 +23,8 @@ from bot.engine.replies import Composer, Rendered, Reply, ReplyKind
 from bot.engine.rerank import MeaningReranker, texts_of
 from bot.engine.rerank import segments as answer_segments
 from bot.engine.safety import Alarm, SafetyCheck
+from bot.engine.similarity import SimilarityCheck
+from bot.engine.similarity import segments as safety_segments
 from bot.knowledge import Entry, Knowledge
 from bot.knowledge.schema import MatchingFile, SmalltalkIntent, SourceRef
 from bot.normalize import Normalizer
@@ -160,9 +160,10 @@ class _Smalltalk:
 
 @dataclass(frozen=True)
 class _Vectors:
-    """One message's sentence vectors: for the crisis check, and for the reranker."""
+    """One message's sentence vectors: for the safety check by meaning, and for the
+    reranker."""
 
-    crisis: np.ndarray
+    safety: np.ndarray
     answer: np.ndarray
 
 
@@ -171,7 +172,8 @@ class _State:
     knowledge: Knowledge
     composer: Composer
     safety: SafetyCheck
-    similarity: CrisisSimilarity | None
+    # The safety check by meaning, crisis first; empty without the sentence model.
+    similarity: tuple[SimilarityCheck, ...]
     matcher: Matcher
     reranker: MeaningReranker | None
     # matching.yaml's thresholds, or its with_model ones when the reranker runs
@@ -191,8 +193,8 @@ class Engine:
         similarity: bool = True,
         vector_cache: Path | None = None,
     ) -> None:
-        """``similarity``: also compare messages with the crisis examples by meaning,
-        when the sentence model is installed (see ``bot/engine/embedding.py``);
+        """``similarity``: also compare messages with the crisis and red-flag examples
+        by meaning, when the sentence model is installed (see ``bot/engine/embedding.py``);
         ``vector_cache``: a file that keeps the examples' vectors between runs."""
         self._values = dict(values or {})
         self.max_message_chars = max_message_chars
@@ -221,25 +223,46 @@ class Engine:
             ],
         )
         values = {"max_message_chars": self.max_message_chars, **self._values}
-        similarity, reranker, matching = None, None, knowledge.matching
+        similarity: tuple[SimilarityCheck, ...] = ()
+        reranker, matching = None, knowledge.matching
         if self._encoder is not None:
+            crisis, urgent = knowledge.crisis_examples, knowledge.urgent_examples
             ordinary = [
+                *crisis.ordinary,
+                *urgent.ordinary,
                 *(t for entry in knowledge.entries for t in texts_of(entry)),
                 *(p for intent in knowledge.messages.smalltalk.values() for p in intent.phrases),
             ]
-            examples = knowledge.crisis_examples
             # One call for every text the model compares with, so the vector file
             # in DATA_DIR holds all of them; the parts below find them in memory.
             self._encoder.encode_examples(
                 [
-                    *examples.crisis,
-                    *examples.ordinary,
+                    *crisis.crisis,
+                    *urgent.urgent,
                     *ordinary,
                     *(t for entry in covered for t in texts_of(entry)),
                 ],
                 self._vector_cache,
             )
-            similarity = CrisisSimilarity(examples, self._encoder, ordinary)
+            similarity = (
+                SimilarityCheck(
+                    "crisis",
+                    crisis.crisis,
+                    ordinary,
+                    self._encoder,
+                    threshold=crisis.threshold,
+                    margin=crisis.margin,
+                ),
+                SimilarityCheck(
+                    "urgent",
+                    urgent.urgent,
+                    ordinary,
+                    self._encoder,
+                    threshold=urgent.threshold,
+                    margin=urgent.margin,
+                    past=urgent.past,
+                ),
+            )
             with_model = knowledge.matching.with_model
             if with_model is not None:
                 reranker = MeaningReranker(covered, with_model.meaning_weight, self._encoder)
@@ -283,7 +306,7 @@ class Engine:
     @property
     def uses_model(self) -> bool:
         """Whether replies run the sentence model (tens of milliseconds, not one)."""
-        return self._state.similarity is not None
+        return bool(self._state.similarity)
 
     def swap(self, knowledge: Knowledge) -> None:
         """Serve ``knowledge`` from now on; built fully before the one-step swap."""
@@ -300,10 +323,12 @@ class Engine:
 
         alarms = tuple(state.safety.check(text))
         vectors = self._vectors(state, head)
-        if state.similarity is not None and vectors is not None and not alarms:
-            similar = state.similarity.check(head, vectors.crisis)  # a net for what rules miss
-            if similar is not None:
-                alarms = (similar, *alarms)
+        if vectors is not None and not alarms:  # a net for what the rules miss
+            for check in state.similarity:
+                similar = check.check(head, vectors.safety)
+                if similar is not None:
+                    alarms = (similar,)
+                    break
         decision = decide_ranking(self._candidates(state, head, vectors), state.matching)
 
         if alarms:
@@ -345,23 +370,23 @@ class Engine:
         )
 
     @staticmethod
-    def _vectors(state: _State, text: str, *, crisis: bool = True) -> _Vectors | None:
+    def _vectors(state: _State, text: str, *, safety: bool = True) -> _Vectors | None:
         """The message's sentence vectors, or ``None`` without the model. Both checks
         share the whole message and most sentences: each text is encoded once, in one
-        batch. ``crisis=False``: only what the reranker needs (a ranking alone)."""
-        if state.similarity is None or not text.strip():
+        batch. ``safety=False``: only what the reranker needs (a ranking alone)."""
+        if not state.similarity or not text.strip():
             return None
-        for_crisis = crisis_segments(text) if crisis else []
+        for_safety = safety_segments(text) if safety else []
         for_answer = answer_segments(text) if state.reranker is not None else []
-        unique = list(dict.fromkeys([*for_crisis, *for_answer]))
+        unique = list(dict.fromkeys([*for_safety, *for_answer]))
         try:
-            vectors = state.similarity.encoder.encode(unique)
+            vectors = state.similarity[0].encoder.encode(unique)
         except Exception as error:  # the model failing must not cost the reply
             log.error("sentence model failed (%s); words only", type(error).__name__)
             return None
         row = {t: i for i, t in enumerate(unique)}
         return _Vectors(
-            vectors[[row[t] for t in for_crisis]], vectors[[row[t] for t in for_answer]]
+            vectors[[row[t] for t in for_safety]], vectors[[row[t] for t in for_answer]]
         )
 
     @staticmethod
@@ -406,7 +431,7 @@ class Engine:
         with other thresholds by ``eval --sweep`` (see :func:`decide_ranking`)."""
         state = self._state
         text = plain_text(message)[: self.max_message_chars]
-        return self._candidates(state, text, self._vectors(state, text, crisis=False), limit)
+        return self._candidates(state, text, self._vectors(state, text, safety=False), limit)
 
     def no_match(self, question: str = "") -> Reply:
         """The "none of these" reply: honest, with the way to a person."""

@@ -12,29 +12,15 @@ answered as not covered, whatever its other words match. Both lists are staff da
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from bot.text import words
-
-_ANY = "zzanyzz"  # stands for ``*`` while a phrase is split into words
-
-
-def _pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex for whole words and phrases; ``*`` ends a word with any letters."""
-    parts = []
-    for phrase in phrases:
-        tokens = words(phrase.replace("*", f" {_ANY} "))
-        parts.append(" ".join(tokens).replace(f" {_ANY}", r"\w*"))
-    if not parts:
-        return None
-    return re.compile(r"(?<!\S)(?:" + "|".join(parts) + r")(?!\S)")
+from bot.text import phrase_pattern, words
 
 
 class OffTopic:
     def __init__(self, other_conditions: Sequence[str], about_the_back: Sequence[str]) -> None:
-        self._other = _pattern(other_conditions)
-        self._back = _pattern(about_the_back)
+        self._other = phrase_pattern(other_conditions)
+        self._back = phrase_pattern(about_the_back)
 
     def named(self, text: str) -> str | None:
         """The other condition the message is about, or ``None``."""

@@ -28,6 +28,7 @@ from bot.knowledge.schema import (
     SourcesFile,
     SynonymsFile,
     TopicsFile,
+    UrgentExamplesFile,
 )
 from bot.knowledge.schema_errors import describe
 from bot.knowledge.source_text import SourceText
@@ -180,6 +181,7 @@ def _load(directory: Path, defaults: Path | None) -> LoadResult:
     matching = _optional(directory, defaults, "matching.yaml", MatchingFile, problems)
     messages = _optional(directory, defaults, "messages.yaml", MessagesFile, problems)
     examples = _optional(directory, defaults, "crisis-examples.yaml", CrisisExamplesFile, problems)
+    urgent = _optional(directory, defaults, "urgent-examples.yaml", UrgentExamplesFile, problems)
 
     source_texts: dict[str, SourceText] = {}
     if sources is not None:
@@ -212,12 +214,12 @@ def _load(directory: Path, defaults: Path | None) -> LoadResult:
     )
     problems.extend(checks.run_all(context))
     problems = sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
-    optional = (sources, topics, safety, synonyms, matching, messages, examples)
+    optional = (sources, topics, safety, synonyms, matching, messages, examples, urgent)
     files = [p.display for p in optional if p]
     files += [f.display for f in faqs]
 
     if has_errors(problems) or not (
-        sources and safety and synonyms and matching and messages and examples
+        sources and safety and synonyms and matching and messages and examples and urgent
     ):
         return LoadResult(None, problems, files)
 
@@ -238,5 +240,6 @@ def _load(directory: Path, defaults: Path | None) -> LoadResult:
         matching=matching.model,
         messages=messages.model,
         crisis_examples=examples.model,
+        urgent_examples=urgent.model,
     )
     return LoadResult(knowledge, problems, files)

@@ -15,6 +15,7 @@ from bot.knowledge.schema import (
     SafetyFile,
     Source,
     SynonymsFile,
+    UrgentExamplesFile,
 )
 from bot.knowledge.source_text import SourceText
 
@@ -31,6 +32,7 @@ class Knowledge:
     matching: MatchingFile
     messages: MessagesFile
     crisis_examples: CrisisExamplesFile
+    urgent_examples: UrgentExamplesFile
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

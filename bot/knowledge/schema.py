@@ -133,16 +133,25 @@ class SafetyFile(Strict):
     replies: SafetyReplies
 
 
-# --- crisis-examples.yaml ---------------------------------------------------------
+# --- crisis-examples.yaml, urgent-examples.yaml -----------------------------------
 
 
-class CrisisExamplesFile(Strict):
-    """Example messages for the crisis-similarity layer, and how close counts."""
+class ExamplesFile(Strict):
+    """How close to an example a message must be for the safety check by meaning, and
+    the ordinary messages that keep it from alarming on everyday talk."""
 
     threshold: Annotated[float, Field(ge=0.3, le=1.0)] = 0.7
     margin: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
-    crisis: Annotated[list[Text], Field(min_length=1)]
     ordinary: list[Text] = []
+
+
+class CrisisExamplesFile(ExamplesFile):
+    crisis: Annotated[list[Text], Field(min_length=1)]
+
+
+class UrgentExamplesFile(ExamplesFile):
+    urgent: Annotated[list[Text], Field(min_length=1)]
+    past: list[Text] = []
 
 
 # --- synonyms.yaml ----------------------------------------------------------------

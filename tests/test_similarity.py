@@ -1,4 +1,4 @@
-"""The second crisis check: closeness in meaning to the crisis examples.
+"""The second safety check: closeness in meaning to the crisis and red-flag examples.
 
 Runs the real bundled sentence model (offline, on the CPU); skipped where the
 ``semantic`` extra is not installed.
@@ -13,11 +13,10 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine, ReplyKind
-from bot.engine.crisis_similarity import RULE_ID, CrisisSimilarity
 from bot.engine.embedding import MiniLMEncoder, default_encoder
 from bot.engine.safety import SafetyCheck
+from bot.engine.similarity import SimilarityCheck, rule_id
 from bot.knowledge import Knowledge
-from bot.knowledge.schema import CrisisExamplesFile
 
 needs_model = pytest.mark.skipif(
     default_encoder() is None, reason="the sentence model (semantic extra) is not installed"
@@ -45,7 +44,7 @@ def test_a_crisis_wording_no_rule_lists_gets_the_crisis_reply(
     assert SafetyCheck(knowledge.safety).check(message) == []  # the rules miss it ...
     reply = engine.reply(message)  # ... the examples do not
     assert reply.kind is ReplyKind.CRISIS
-    assert [a.rule_id for a in reply.alarms] == [RULE_ID]
+    assert [a.rule_id for a in reply.alarms] == [rule_id("crisis")]
 
 
 @needs_model
@@ -59,6 +58,50 @@ def test_a_red_flag_keeps_its_urgent_reply(engine: Engine) -> None:
     """The layer is a net for what the rules say nothing about, not a second opinion."""
     reply = engine.reply("sudden agony in my back then i blacked out for a second")
     assert reply.kind is ReplyKind.URGENT
+
+
+# Written for this test; when it was written, no rule in safety.yaml fired on them.
+UNLISTED_RED_FLAGS = [
+    "my mouth and eyes have puffed up since they gave me the cells an hour ago",
+    "one calf is fat and throbbing since the 14 hour flight home",
+    "my husband's back pain came out of nowhere and he's grey and sweating",
+]
+CLOSE_BUT_NOT_URGENT = [
+    "I came off a horse 30 years ago and my back has ached on and off ever since",
+    "my legs go numb when I sit cross-legged, then it passes after a minute",
+    "no fever, no numbness, just the same dull ache I always have",
+    "what symptoms after the infusion would mean I should go to A&E?",
+]
+
+
+@needs_model
+@pytest.mark.parametrize("message", UNLISTED_RED_FLAGS)
+def test_a_red_flag_wording_no_rule_listed_gets_the_urgent_reply(
+    engine: Engine, message: str
+) -> None:
+    check = engine._state.similarity[1]
+    assert check.check(message) is not None  # the examples alone catch it
+    assert engine.reply(message).kind is ReplyKind.URGENT
+
+
+@needs_model
+@pytest.mark.parametrize("message", CLOSE_BUT_NOT_URGENT)
+def test_old_injuries_passing_numbness_and_questions_are_not_urgent(
+    engine: Engine, message: str
+) -> None:
+    assert engine.reply(message).kind is not ReplyKind.URGENT
+
+
+@needs_model
+def test_a_sentence_in_the_past_is_not_compared(engine: Engine) -> None:
+    """ "Years ago" is what a sentence vector cannot see; the rest of the message is
+    still compared."""
+    check = engine._state.similarity[1]
+    assert check.kind == "urgent"
+    today = "one calf is fat and throbbing since the 14 hour flight home"
+    assert check.check(today) is not None
+    assert check.check(f"{today} years ago") is None
+    assert check.check(f"I fell off a ladder years ago. {today.capitalize()}.") is not None
 
 
 def test_without_the_layer_the_rules_still_answer(knowledge: Knowledge) -> None:
@@ -81,12 +124,13 @@ class _CountingModel:
 
 def test_example_vectors_are_kept_between_runs_and_messages_never_are(tmp_path: Path) -> None:
     cache = tmp_path / "example-vectors.npz"
-    examples = CrisisExamplesFile(crisis=["i want to die"], ordinary=["my back hurts"])
     texts = ["i want to die", "my back hurts", "what does it cost"]
     first = _CountingModel()
     encoder = MiniLMEncoder(first)
     encoder.encode_examples(texts, cache)  # as the engine does, for all its examples
-    layer = CrisisSimilarity(examples, encoder, ["what does it cost"])
+    layer = SimilarityCheck(
+        "crisis", ["i want to die"], texts[1:], encoder, threshold=0.7, margin=0.05
+    )
     layer.check("a patient's private message")
     assert first.encoded == [
         "i want to die",
