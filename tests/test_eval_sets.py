@@ -38,6 +38,8 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-15.yaml",
     ROOT / "tests" / "eval" / "dev-blind-16.yaml",
     ROOT / "tests" / "eval" / "dev-blind-17.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-18.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-19.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets

@@ -490,7 +490,7 @@ def test_urgent_examples_are_validated_with_their_line(make_kb: MakeKb) -> None:
     threshold: 0.65
     urgent:
       - my lips are swelling up since the infusion
-    past: years ago
+    not_now: years ago
     """
     found = problems_of(make_kb({"urgent-examples.yaml": examples}))
-    assert any(p.startswith("kb/urgent-examples.yaml:4:") and "past" in p for p in found)
+    assert any(p.startswith("kb/urgent-examples.yaml:4:") and "not_now" in p for p in found)

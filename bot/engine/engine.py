@@ -260,7 +260,7 @@ class Engine:
                     self._encoder,
                     threshold=urgent.threshold,
                     margin=urgent.margin,
-                    past=urgent.past,
+                    not_now=urgent.not_now,
                 ),
             )
             with_model = knowledge.matching.with_model

@@ -50,16 +50,17 @@ class SimilarityCheck:
         *,
         threshold: float,
         margin: float,
-        past: Sequence[str] = (),
+        not_now: Sequence[str] = (),
     ) -> None:
-        """``past``: phrases that put a sentence in the past ("years ago", "as a kid");
-        a sentence (or whole message) holding one is not compared, since a sentence
-        vector cannot tell an old fall from today's. The word rules still read it."""
+        """``not_now``: phrases that put a sentence in the past or in a maybe ("years
+        ago", "as a kid", "if I ever"); a sentence (or whole message) holding one is
+        not compared, since a sentence vector cannot tell an old fall, or a feared one,
+        from today's. The word rules still read it."""
         self.kind = kind
         self.encoder = encoder
         self._threshold = threshold
         self._margin = margin
-        self._past = phrase_pattern(past)
+        self._not_now = phrase_pattern(not_now)
         vectors = encoder.encode_examples([*examples, *ordinary])
         self._examples = vectors[: len(examples)]
         self._ordinary = vectors[len(examples) :] if ordinary else None
@@ -73,10 +74,10 @@ class SimilarityCheck:
         ordinary example; ``vectors`` from :meth:`encode`, if already at hand."""
         if vectors is None:
             vectors = self.encode(text)
-        if self._past is not None:
-            past = self._past
+        if self._not_now is not None:
+            not_now = self._not_now
             vectors = vectors[
-                [i for i, part in enumerate(segments(text)) if not past.search(folded(part))]
+                [i for i, part in enumerate(segments(text)) if not not_now.search(folded(part))]
             ]
             if not len(vectors):
                 return 0.0, 0.0

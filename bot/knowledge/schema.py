@@ -151,7 +151,7 @@ class CrisisExamplesFile(ExamplesFile):
 
 class UrgentExamplesFile(ExamplesFile):
     urgent: Annotated[list[Text], Field(min_length=1)]
-    past: list[Text] = []
+    not_now: list[Text] = []
 
 
 # --- synonyms.yaml ----------------------------------------------------------------
