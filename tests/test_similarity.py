@@ -104,6 +104,15 @@ def test_a_sentence_in_the_past_is_not_compared(engine: Engine) -> None:
     assert check.check(f"I fell off a ladder years ago. {today.capitalize()}.") is not None
 
 
+@needs_model
+def test_only_the_clause_in_the_past_or_a_maybe_is_left_out(engine: Engine) -> None:
+    """A worry tacked on with a comma must not hide the red flag before it."""
+    check = engine._state.similarity[1]
+    message = "my mouth and eyes have puffed up since they gave me the cells an hour ago"
+    assert check.check(f"{message}, what if i need an epipen") is not None
+    assert check.check(f"what if i need an epipen, {message}") is not None
+
+
 def test_without_the_layer_the_rules_still_answer(knowledge: Knowledge) -> None:
     engine = Engine(knowledge, similarity=False)
     assert engine.reply(UNLISTED_CRISIS[0]).kind is not ReplyKind.CRISIS

@@ -227,19 +227,21 @@ class Engine:
         reranker, matching = None, knowledge.matching
         if self._encoder is not None:
             crisis, urgent = knowledge.crisis_examples, knowledge.urgent_examples
-            ordinary = [
-                *crisis.ordinary,
-                *urgent.ordinary,
+            answered = [
                 *(t for entry in knowledge.entries for t in texts_of(entry)),
                 *(p for intent in knowledge.messages.smalltalk.values() for p in intent.phrases),
             ]
+            # The red-flag check also counts the crisis file's ordinary examples (pain
+            # idioms, fear of surgery); the crisis check keeps its own, as calibrated.
+            crisis_ordinary = [*crisis.ordinary, *answered]
+            urgent_ordinary = [*urgent.ordinary, *crisis.ordinary, *answered]
             # One call for every text the model compares with, so the vector file
             # in DATA_DIR holds all of them; the parts below find them in memory.
             self._encoder.encode_examples(
                 [
                     *crisis.crisis,
                     *urgent.urgent,
-                    *ordinary,
+                    *urgent_ordinary,
                     *(t for entry in covered for t in texts_of(entry)),
                 ],
                 self._vector_cache,
@@ -248,7 +250,7 @@ class Engine:
                 SimilarityCheck(
                     "crisis",
                     crisis.crisis,
-                    ordinary,
+                    crisis_ordinary,
                     self._encoder,
                     threshold=crisis.threshold,
                     margin=crisis.margin,
@@ -256,7 +258,7 @@ class Engine:
                 SimilarityCheck(
                     "urgent",
                     urgent.urgent,
-                    ordinary,
+                    urgent_ordinary,
                     self._encoder,
                     threshold=urgent.threshold,
                     margin=urgent.margin,
@@ -324,7 +326,7 @@ class Engine:
         alarms = tuple(state.safety.check(text))
         vectors = self._vectors(state, head)
         if vectors is not None and not alarms:  # a net for what the rules miss
-            for check in state.similarity:
+            for check in state.similarity:  # crisis first
                 similar = check.check(head, vectors.safety)
                 if similar is not None:
                     alarms = (similar,)

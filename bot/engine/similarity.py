@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.engine.embedding import Encoder
 from bot.engine.safety import Alarm, AlarmKind
-from bot.text import phrase_pattern, sentences, words
+from bot.text import clauses, phrase_pattern, sentences, words
 
 # Sentences of one message compared on their own, at most (the whole message always is).
 MAX_SENTENCES = 8
@@ -52,9 +52,9 @@ class SimilarityCheck:
         margin: float,
         not_now: Sequence[str] = (),
     ) -> None:
-        """``not_now``: phrases that put a sentence in the past or in a maybe ("years
-        ago", "as a kid", "if I ever"); a sentence (or whole message) holding one is
-        not compared, since a sentence vector cannot tell an old fall, or a feared one,
+        """``not_now``: phrases that put a clause in the past or in a maybe ("years
+        ago", "as a kid", "if I ever"); a clause holding one is left out of the
+        comparison, since a sentence vector cannot tell an old fall, or a feared one,
         from today's. The word rules still read it."""
         self.kind = kind
         self.encoder = encoder
@@ -75,10 +75,7 @@ class SimilarityCheck:
         if vectors is None:
             vectors = self.encode(text)
         if self._not_now is not None:
-            not_now = self._not_now
-            vectors = vectors[
-                [i for i, part in enumerate(segments(text)) if not not_now.search(folded(part))]
-            ]
+            vectors = self._without_not_now(text, vectors)
             if not len(vectors):
                 return 0.0, 0.0
         close = (vectors @ self._examples.T).max(axis=1)
@@ -93,6 +90,35 @@ class SimilarityCheck:
         else:
             best = int(np.flatnonzero(eligible)[np.argmax(close[eligible])])
         return float(close[best]), float(lead[best])
+
+    def _without_not_now(self, text: str, vectors: np.ndarray) -> np.ndarray:
+        """The segments' vectors, where a segment with a ``not_now`` phrase is replaced
+        by itself without that clause ("..., what if I need an EpiPen" is left out),
+        or without the whole sentence when the clause is just a date ("I had night
+        sweats, years ago."); encoded here, since such messages are rare."""
+        assert self._not_now is not None
+        not_now = self._not_now
+        keep, rest = [], []
+        for i, part in enumerate(segments(text)):
+            if not not_now.search(folded(part)):
+                keep.append(i)
+                continue
+            kept = []
+            for sentence in sentences(part):
+                parts = clauses(sentence)
+                marked = [bool(not_now.search(folded(c))) for c in parts]
+                # A short marked clause ("..., years ago.") dates its whole sentence.
+                if any(
+                    m and len(words(c)) < MIN_SENTENCE_WORDS
+                    for c, m in zip(parts, marked, strict=True)
+                ):
+                    continue
+                kept += [c for c, m in zip(parts, marked, strict=True) if not m]
+            if len(words(" ".join(kept))) >= MIN_SENTENCE_WORDS:
+                rest.append(", ".join(kept))
+        vectors = vectors[keep]
+        rest = list(dict.fromkeys(rest))
+        return np.vstack([vectors, self.encoder.encode(rest)]) if rest else vectors
 
     def check(self, text: str, vectors: np.ndarray | None = None) -> Alarm | None:
         if len(words(text)) < MIN_MESSAGE_WORDS:
