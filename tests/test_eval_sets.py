@@ -40,6 +40,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-17.yaml",
     ROOT / "tests" / "eval" / "dev-blind-18.yaml",
     ROOT / "tests" / "eval" / "dev-blind-19.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-20.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -52,8 +53,10 @@ NO_ANSWER_FLOOR = 0.85
 # Ordinary messages that still get the urgent note, on purpose: the phrases that silenced
 # them ("for years", "a runny nose", "back is fine") also silenced real emergencies ("I've
 # had back pain for years and I can't control my bladder", "fever since the injection
-# and a runny nose"). An urgent note on top of the answer costs little; a missed
-# emergency does not. Any other false alarm fails the test.
+# and a runny nose"); "... in 2019 but that's all sorted now" reads like "... in 2019,
+# but now I can't control my bladder" to a rule that must hear the second. An urgent note
+# on top of the answer costs little; a missed emergency does not. Any other false alarm
+# fails the test.
 KNOWN_FALSE_ALARMS = {
     "In 2021 I had emergency surgery for a disc pressing on my nerves and lost bladder "
     "control for a while, it all came back fine. Now I want to try stem cells for the "
@@ -63,6 +66,8 @@ KNOWN_FALSE_ALARMS = {
     "flu with a fever of 38, back is fine, is the treatment still ok next month",
     "my mum's bladder has been weak for 20 years since she had three kids, she wants to "
     "know if stem cells help back pain",
+    "I had bladder problems after my surgery in 2019 but that's all sorted now. Is stem "
+    "cell therapy an option for the pain that's left?",
 }
 
 

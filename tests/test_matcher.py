@@ -87,6 +87,19 @@ def test_a_question_after_a_story_is_still_found(matcher: Matcher) -> None:
     assert matcher.rank(message)[0].entry.id == "backup-photos"
 
 
+def test_each_candidate_also_carries_the_whole_messages_own_score(matcher: Matcher) -> None:
+    # The question after the story wins on its own; the whole message, mostly story,
+    # fits the entry less well, and the reranker gets both (bot/engine/rerank.py).
+    story = (
+        "I dropped my old phone last week and nearly lost everything. How do I back up my photos?"
+    )
+    best = matcher.rank(story)[0]
+    assert best.entry.id == "backup-photos"
+    assert best.whole is not None and 0 < best.whole < best.score
+    short = matcher.rank("how do i back up my photos")[0]
+    assert short.whole == short.score  # one segment: the whole message is the best part
+
+
 def test_an_emoji_ends_a_sentence_like_a_full_stop() -> None:
     # In chat an emoji often stands where the full stop would: the question after it
     # must be scored on its own, not drowned by the story before it.

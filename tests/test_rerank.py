@@ -47,3 +47,18 @@ def test_the_closest_segment_counts() -> None:
     parts = segments(message)
     assert parts[0] == message
     assert "how much is the treatment?" in parts
+
+
+def test_the_whole_message_tempers_a_generic_last_question(knowledge: Knowledge) -> None:
+    """In "knee surgery, is it safe?" the clause is about safety, the message about a knee.
+    With ``whole_message_weight`` the whole message's own scores count too."""
+    safe = knowledge.entry("safety-and-effectiveness")
+    assert safe is not None
+    safe = safe.model_copy(update={"questions": ["safe or not"], "title": "safe"})
+    by_words = [Candidate(safe, 80.0, "", whole=20.0)]  # the clause scores 80, all of it 20
+    vectors = _Axes().encode(["knee surgery, is it safe?", "safe enough?"])  # whole first
+    best_part = MeaningReranker([safe], 0.5, _Axes()).rescore(by_words, vectors)
+    tempered = MeaningReranker([safe], 0.5, _Axes(), 0.4).rescore(by_words, vectors)
+    assert best_part[0].score == 90.0  # 0.5 * 80 + 0.5 * 100
+    # words 0.6 * 80 + 0.4 * 20 = 56; meaning 0.6 * 1 + 0.4 * 0 = 0.6
+    assert tempered[0].score == 58.0

@@ -178,6 +178,8 @@ class _State:
     reranker: MeaningReranker | None
     # matching.yaml's thresholds, or its with_model ones when the reranker runs
     matching: MatchingFile
+    # the same, for the question asked beside a red flag
+    beside_alarm: MatchingFile
     smalltalk: _Smalltalk
     off_topic: OffTopic
     not_covered: Entry
@@ -225,6 +227,7 @@ class Engine:
         values = {"max_message_chars": self.max_message_chars, **self._values}
         similarity: tuple[SimilarityCheck, ...] = ()
         reranker, matching = None, knowledge.matching
+        beside_alarm = matching
         if self._encoder is not None:
             crisis, urgent = knowledge.crisis_examples, knowledge.urgent_examples
             answered = [
@@ -267,7 +270,12 @@ class Engine:
             )
             with_model = knowledge.matching.with_model
             if with_model is not None:
-                reranker = MeaningReranker(covered, with_model.meaning_weight, self._encoder)
+                reranker = MeaningReranker(
+                    covered,
+                    with_model.meaning_weight,
+                    self._encoder,
+                    with_model.whole_message_weight,
+                )
                 matching = knowledge.matching.model_copy(
                     update={
                         "answer_threshold": with_model.answer_threshold,
@@ -275,6 +283,11 @@ class Engine:
                         "clarify_margin": with_model.clarify_margin,
                     }
                 )
+                beside_alarm = matching
+                if with_model.answer_beside_alarm is not None:
+                    beside_alarm = matching.model_copy(
+                        update={"answer_threshold": with_model.answer_beside_alarm}
+                    )
         return _State(
             knowledge=knowledge,
             composer=Composer(knowledge, values),
@@ -283,6 +296,7 @@ class Engine:
             matcher=matcher,
             reranker=reranker,
             matching=matching,
+            beside_alarm=beside_alarm,
             smalltalk=_Smalltalk(knowledge.messages.smalltalk, normalizer),
             off_topic=OffTopic(
                 knowledge.matching.other_conditions, knowledge.matching.about_the_back
@@ -331,7 +345,9 @@ class Engine:
                 if similar is not None:
                     alarms = (similar,)
                     break
-        decision = decide_ranking(self._candidates(state, head, vectors), state.matching)
+        # Beside a red flag, the question's subject is not the rest of the message.
+        candidates = self._candidates(state, head, vectors, whole_message=not alarms)
+        decision = decide_ranking(candidates, state.beside_alarm if alarms else state.matching)
 
         if alarms:
             answer = decision.entry if alarms[0].kind == "urgent" else None
@@ -393,13 +409,20 @@ class Engine:
 
     @staticmethod
     def _candidates(
-        state: _State, text: str, vectors: _Vectors | None, limit: int = _CANDIDATES
+        state: _State,
+        text: str,
+        vectors: _Vectors | None,
+        limit: int = _CANDIDATES,
+        *,
+        whole_message: bool = True,
     ) -> list[Candidate]:
         """The first ``limit`` candidates. The reranker re-orders the matcher's list, so
         the matcher always gives at least the reply's share and the list is cut after."""
         candidates = state.matcher.rank(text, max(limit, _CANDIDATES)) if text else []
         if state.reranker is not None and vectors is not None and len(vectors.answer):
-            candidates = state.reranker.rescore(candidates, vectors.answer)
+            candidates = state.reranker.rescore(
+                candidates, vectors.answer, whole_message=whole_message
+            )
         other = state.off_topic.named(text) if text else None
         if other is not None:  # about another condition: not covered, whatever matched
             best = candidates[0].score if candidates else 0.0

@@ -97,6 +97,10 @@ class Candidate:
     entry: Entry
     score: float
     phrasing: str
+    # The score of the whole message alone, when a sentence or clause of it may have
+    # scored higher: "..., is it worth it?" matches the generic phrasing word for word
+    # whatever the rest is about, the whole message does not (see rerank.py).
+    whole: float | None = None
 
 
 @dataclass(frozen=True)
@@ -352,12 +356,13 @@ class Matcher:
 
     def _score(
         self, analyses: Sequence[_Analysis], parents: Sequence[int]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Token scores of the texts that share a stem with the message.
 
-        Returns the texts' numbers, each one's best score over the segments, and the
-        segment that gave it. Only texts in some posting are touched, and each stem's
-        posting is mapped to them once per message, however many segments repeat it.
+        Returns the texts' numbers, each one's best score over the segments, the
+        segment that gave it, and the whole message's own score. Only texts in some
+        posting are touched, and each stem's posting is mapped to them once per message,
+        however many segments repeat it.
         The first analysis is the whole message and is scored against every text; the
         others (sentences, clauses) only against phrasings and titles: answers and entry
         bags are scored on query coverage alone, so a short generic clause ("is this
@@ -366,7 +371,7 @@ class Matcher:
         stems = {s for a in analyses for s in a.stems if s in self._postings}
         if not stems:
             empty = np.zeros(0, dtype=np.int64)
-            return empty, np.zeros(0), empty
+            return empty, np.zeros(0), empty, np.zeros(0)
         postings = {s: self._postings[s] for s in stems}
         # Texts that share only stop words with the message ("is", "the": thousands of
         # postings each) cannot score above a few points; they are left out unless
@@ -388,6 +393,7 @@ class Matcher:
         phrasing = self._segment_texts[numbers]
         best = np.zeros(len(numbers))
         which = np.zeros(len(numbers), dtype=np.int64)
+        whole = np.zeros(len(numbers))
         totals_of = [self._segment_total(query) for query in analyses]
         for segment, query in enumerate(analyses):
             total = totals_of[segment]
@@ -419,7 +425,9 @@ class Matcher:
             better = score > best[at]
             best[at[better]] = score[better]
             which[at[better]] = segment
-        return numbers, best, which
+            if not segment:
+                whole = best.copy()
+        return numbers, best, which, whole
 
     def _segments(self, text: str) -> list[tuple[str, int]]:
         """The whole message, its sentences, and (if enabled) the clauses of each; a
@@ -446,20 +454,47 @@ class Matcher:
         analyses = [self._analyse_query(segment) for segment, _ in segments]
         if not analyses[0].content:  # only words such as "is it?" or "the and of": no topic
             return []
-        numbers, best, which = self._score(analyses, [parent for _, parent in segments])
+        numbers, best, which, whole = self._score(analyses, [parent for _, parent in segments])
         if not best.any():
             return []
-        if len(best) > RESCORE_CANDIDATES:
-            top = np.argpartition(-best, RESCORE_CANDIDATES - 1)[:RESCORE_CANDIDATES]
+        final = self._by_entry(numbers, best, which, analyses)
+        ranked = sorted(final.items(), key=lambda item: -item[1][0])[:limit]
+        if len(segments) > 1:
+            alone = self._by_entry(numbers, whole, np.zeros_like(which), analyses)
+            wholes = {entry: alone.get(entry, (0.0, 0))[0] for entry, _ in ranked}
         else:
-            top = np.arange(len(best))
+            wholes = {entry: score for entry, (score, _) in ranked}
+        return [
+            Candidate(
+                self.entries[entry],
+                round(score, 1),
+                self._texts[number],
+                round(wholes[entry], 1),
+            )
+            for entry, (score, number) in ranked
+        ]
+
+    def _by_entry(
+        self,
+        numbers: np.ndarray,
+        scores: np.ndarray,
+        which: np.ndarray,
+        analyses: Sequence[_Analysis],
+    ) -> dict[int, tuple[float, int]]:
+        """Each entry's best final score and text, from the texts' token scores: the
+        best few get the character-level term against the segment that scored them
+        (``which``)."""
+        if len(scores) > RESCORE_CANDIDATES:
+            top = np.argpartition(-scores, RESCORE_CANDIDATES - 1)[:RESCORE_CANDIDATES]
+        else:
+            top = np.arange(len(scores))
         # Best first; among equal scores, the earlier text first (which of several texts
         # tied at the 40th place get in is arbitrary, as with any partial sort).
-        top = top[np.lexsort((numbers[top], -best[top]))]
+        top = top[np.lexsort((numbers[top], -scores[top]))]
 
         final: dict[int, tuple[float, int]] = {}
         for at in top:
-            token_score = float(best[at])
+            token_score = float(scores[at])
             if token_score <= 0:
                 break
             number = int(numbers[at])
@@ -471,8 +506,4 @@ class Matcher:
             entry = int(self._owner[number])
             if entry not in final or score > final[entry][0]:
                 final[entry] = (score, int(number))
-        ranked = sorted(final.items(), key=lambda item: -item[1][0])[:limit]
-        return [
-            Candidate(self.entries[entry], round(score, 1), self._texts[number])
-            for entry, (score, number) in ranked
-        ]
+        return final

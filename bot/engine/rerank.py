@@ -8,6 +8,12 @@ loaded anyway, each of the matcher's candidates also gets the cosine similarity 
 the message and its closest phrasing, and the two are mixed:
 ``(1 - weight) * word score + weight * 100 * similarity``. The mix has its own
 thresholds in ``matching.yaml`` (``with_model``), chosen on the dev sets.
+
+Both halves look at the message's best part (a sentence or clause: the question after a
+story) and at the whole message, mixed by ``whole_message_weight``. The best part alone
+would let a generic last question decide: "kyphoplasty for osteoporosis, how does it
+work" holds "how does it work" word for word and in meaning, while the whole message is
+about something the bot does not cover.
 """
 
 from __future__ import annotations
@@ -28,8 +34,15 @@ def texts_of(entry: Entry) -> list[str]:
 
 
 class MeaningReranker:
-    def __init__(self, entries: Sequence[Entry], weight: float, encoder: Encoder) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        weight: float,
+        encoder: Encoder,
+        whole_message_weight: float = 0.0,
+    ) -> None:
         self._weight = weight
+        self._whole = whole_message_weight
         texts = [t for entry in entries for t in texts_of(entry)]
         vectors = encoder.encode_examples(texts)
         self._vectors: dict[str, np.ndarray] = {}
@@ -39,18 +52,26 @@ class MeaningReranker:
             self._vectors[entry.id] = vectors[at : at + count]
             at += count
 
-    def rescore(self, candidates: Sequence[Candidate], vectors: np.ndarray) -> list[Candidate]:
+    def rescore(
+        self, candidates: Sequence[Candidate], vectors: np.ndarray, *, whole_message: bool = True
+    ) -> list[Candidate]:
         """The candidates with mixed scores, best first. ``vectors``: the message's
-        segments (:func:`segments`); the closest of them to an entry counts, so a
-        question after a story or a red flag is still heard."""
+        segments (:func:`segments`, the whole message first); the closest of them to an
+        entry counts, so a question after a story or a red flag is still heard, and so
+        does the whole message. ``whole_message=False``: the best part alone, for the
+        question asked beside a red flag, whose subject is not the rest of the message."""
+        whole = self._whole if whole_message else 0.0
         mixed = []
         for candidate in candidates:
             phrasings = self._vectors.get(candidate.entry.id)
             if phrasings is None or not len(phrasings):
                 mixed.append(candidate)
                 continue
-            similarity = float(np.clip((vectors @ phrasings.T).max(), 0.0, 1.0))
-            score = (1 - self._weight) * candidate.score + self._weight * 100 * similarity
+            closeness = np.clip(vectors @ phrasings.T, 0.0, 1.0)
+            similarity = (1 - whole) * float(closeness.max()) + whole * float(closeness[0].max())
+            alone = candidate.score if candidate.whole is None else candidate.whole
+            words_score = (1 - whole) * candidate.score + whole * alone
+            score = (1 - self._weight) * words_score + self._weight * 100 * similarity
             mixed.append(Candidate(candidate.entry, round(score, 1), candidate.phrasing))
         return sorted(mixed, key=lambda c: -c.score)
 

@@ -171,9 +171,13 @@ class WithModel(Strict):
     """How candidates are scored when the sentence model also judges meaning."""
 
     meaning_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    # bot/engine/rerank.py: the whole message's share against its best sentence or clause
+    whole_message_weight: Annotated[float, Field(ge=0, le=1)] = 0.0
     answer_threshold: Annotated[float, Field(ge=0, le=100)]
     clarify_threshold: Annotated[float, Field(ge=0, le=100)]
     clarify_margin: Annotated[float, Field(ge=0, le=100)]
+    # The answer attached to an urgent reply: scored on the best part alone
+    answer_beside_alarm: Annotated[float | None, Field(ge=0, le=100)] = None
 
 
 class MatchingFile(Strict):
