@@ -230,51 +230,62 @@ class Engine:
         beside_alarm = matching
         if self._encoder is not None:
             crisis, urgent = knowledge.crisis_examples, knowledge.urgent_examples
-            answered = [
-                *(t for entry in knowledge.entries for t in texts_of(entry)),
-                *(p for intent in knowledge.messages.smalltalk.values() for p in intent.phrases),
+            # The entries to rerank (the not-covered topics first) and every text the bot
+            # is there to answer, which both safety checks count as ordinary: one
+            # matrix, shared, since at 5,000 entries it is the biggest thing in memory.
+            reranked = (*covered[len(knowledge.entries) :], *knowledge.entries)
+            smalltalk = [
+                p for intent in knowledge.messages.smalltalk.values() for p in intent.phrases
             ]
-            # The red-flag check also counts the crisis file's ordinary examples (pain
-            # idioms, fear of surgery); the crisis check keeps its own, as calibrated.
-            crisis_ordinary = [*crisis.ordinary, *answered]
-            urgent_ordinary = [*urgent.ordinary, *crisis.ordinary, *answered]
-            # One call for every text the model compares with, so the vector file
-            # in DATA_DIR holds all of them; the parts below find them in memory.
-            self._encoder.encode_examples(
+            texts = [t for entry in reranked for t in texts_of(entry)]
+            # One call for every text the model compares with, so the vector file in
+            # DATA_DIR holds all of them; the checks find their own examples in memory.
+            vectors = self._encoder.encode_examples(
                 [
                     *crisis.crisis,
                     *urgent.urgent,
-                    *urgent_ordinary,
-                    *(t for entry in covered for t in texts_of(entry)),
+                    *urgent.ordinary,
+                    *crisis.ordinary,
+                    *texts,
+                    *smalltalk,
                 ],
                 self._vector_cache,
             )
+            own = len(vectors) - len(texts) - len(smalltalk)
+            not_covered_texts = len(texts) - sum(len(texts_of(e)) for e in knowledge.entries)
+            answered = vectors[own + not_covered_texts :]  # the entries' texts, small talk
             similarity = (
                 SimilarityCheck(
                     "crisis",
                     crisis.crisis,
-                    crisis_ordinary,
+                    crisis.ordinary,
                     self._encoder,
                     threshold=crisis.threshold,
                     margin=crisis.margin,
+                    shared=answered,
                 ),
+                # The red-flag check also counts the crisis file's ordinary examples
+                # (pain idioms, fear of surgery); the crisis check keeps its own, as
+                # calibrated.
                 SimilarityCheck(
                     "urgent",
                     urgent.urgent,
-                    urgent_ordinary,
+                    [*urgent.ordinary, *crisis.ordinary],
                     self._encoder,
                     threshold=urgent.threshold,
                     margin=urgent.margin,
                     not_now=urgent.not_now,
+                    shared=answered,
                 ),
             )
             with_model = knowledge.matching.with_model
             if with_model is not None:
                 reranker = MeaningReranker(
-                    covered,
+                    reranked,
                     with_model.meaning_weight,
                     self._encoder,
                     with_model.whole_message_weight,
+                    vectors[own : own + len(texts)],
                 )
                 matching = knowledge.matching.model_copy(
                     update={
@@ -340,8 +351,9 @@ class Engine:
         alarms = tuple(state.safety.check(text))
         vectors = self._vectors(state, head)
         if vectors is not None and not alarms:  # a net for what the rules miss
+            shared = state.similarity[0].shared_best(vectors.safety)  # the same for both
             for check in state.similarity:  # crisis first
-                similar = check.check(head, vectors.safety)
+                similar = check.check(head, vectors.safety, shared)
                 if similar is not None:
                     alarms = (similar,)
                     break

@@ -40,11 +40,14 @@ class MeaningReranker:
         weight: float,
         encoder: Encoder,
         whole_message_weight: float = 0.0,
+        vectors: np.ndarray | None = None,
     ) -> None:
+        """``vectors``: the entries' texts' vectors, in order, when already at hand
+        (the engine shares one matrix with the safety checks)."""
         self._weight = weight
         self._whole = whole_message_weight
-        texts = [t for entry in entries for t in texts_of(entry)]
-        vectors = encoder.encode_examples(texts)
+        if vectors is None:
+            vectors = encoder.encode_examples([t for entry in entries for t in texts_of(entry)])
         self._vectors: dict[str, np.ndarray] = {}
         at = 0
         for entry in entries:

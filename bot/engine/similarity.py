@@ -51,11 +51,15 @@ class SimilarityCheck:
         threshold: float,
         margin: float,
         not_now: Sequence[str] = (),
+        shared: np.ndarray | None = None,
     ) -> None:
         """``not_now``: phrases that put a clause in the past or in a maybe ("years
         ago", "as a kid", "if I ever"); a clause holding one is left out of the
         comparison, since a sentence vector cannot tell an old fall, or a feared one,
-        from today's. The word rules still read it."""
+        from today's. The word rules still read it. ``shared``: the vectors of more
+        ordinary texts, held once for every check (every phrasing of every entry: at
+        5,000 entries a copy per check would cost tens of megabytes); the message's
+        closeness to them comes from :meth:`shared_best`, computed once per message."""
         self.kind = kind
         self.encoder = encoder
         self._threshold = threshold
@@ -64,25 +68,36 @@ class SimilarityCheck:
         vectors = encoder.encode_examples([*examples, *ordinary])
         self._examples = vectors[: len(examples)]
         self._ordinary = vectors[len(examples) :] if ordinary else None
+        self._shared = shared if shared is not None and len(shared) else None
 
     def encode(self, text: str) -> np.ndarray:
         """The vectors of the whole message (row 0) and of its longer sentences."""
         return self.encoder.encode(segments(text))
 
-    def scores(self, text: str, vectors: np.ndarray | None = None) -> tuple[float, float]:
+    def shared_best(self, vectors: np.ndarray) -> np.ndarray:
+        """Each segment's closeness to the nearest of the ``shared`` ordinary texts."""
+        if self._shared is None or not len(vectors):
+            return np.zeros(len(vectors), dtype=np.float32)
+        return np.asarray((vectors @ self._shared.T).max(axis=1))
+
+    def scores(
+        self, text: str, vectors: np.ndarray | None = None, shared: np.ndarray | None = None
+    ) -> tuple[float, float]:
         """The best similarity to an example, and that segment's lead over the nearest
-        ordinary example; ``vectors`` from :meth:`encode`, if already at hand."""
+        ordinary example; ``vectors`` from :meth:`encode` and ``shared`` from
+        :meth:`shared_best`, if already at hand."""
         if vectors is None:
             vectors = self.encode(text)
+        if shared is None:
+            shared = self.shared_best(vectors)
         if self._not_now is not None:
-            vectors = self._without_not_now(text, vectors)
+            vectors, shared = self._without_not_now(text, vectors, shared)
             if not len(vectors):
                 return 0.0, 0.0
         close = (vectors @ self._examples.T).max(axis=1)
+        ordinary = shared
         if self._ordinary is not None:
-            ordinary = (vectors @ self._ordinary.T).max(axis=1)
-        else:
-            ordinary = np.zeros(len(vectors), dtype=close.dtype)
+            ordinary = np.maximum(ordinary, (vectors @ self._ordinary.T).max(axis=1))
         lead = close - ordinary
         eligible = lead >= self._margin
         if not eligible.any():
@@ -91,7 +106,9 @@ class SimilarityCheck:
             best = int(np.flatnonzero(eligible)[np.argmax(close[eligible])])
         return float(close[best]), float(lead[best])
 
-    def _without_not_now(self, text: str, vectors: np.ndarray) -> np.ndarray:
+    def _without_not_now(
+        self, text: str, vectors: np.ndarray, shared: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The segments' vectors, where a segment with a ``not_now`` phrase is replaced
         by itself without that clause ("..., what if I need an EpiPen" is left out),
         or without the whole sentence when the clause is just a date ("I had night
@@ -116,14 +133,19 @@ class SimilarityCheck:
                 kept += [c for c, m in zip(parts, marked, strict=True) if not m]
             if len(words(" ".join(kept))) >= MIN_SENTENCE_WORDS:
                 rest.append(", ".join(kept))
-        vectors = vectors[keep]
+        vectors, shared = vectors[keep], shared[keep]
         rest = list(dict.fromkeys(rest))
-        return np.vstack([vectors, self.encoder.encode(rest)]) if rest else vectors
+        if not rest:
+            return vectors, shared
+        added = self.encoder.encode(rest)
+        return np.vstack([vectors, added]), np.concatenate([shared, self.shared_best(added)])
 
-    def check(self, text: str, vectors: np.ndarray | None = None) -> Alarm | None:
+    def check(
+        self, text: str, vectors: np.ndarray | None = None, shared: np.ndarray | None = None
+    ) -> Alarm | None:
         if len(words(text)) < MIN_MESSAGE_WORDS:
             return None
-        similarity, lead = self.scores(text, vectors)
+        similarity, lead = self.scores(text, vectors, shared)
         if similarity >= self._threshold and lead >= self._margin:
             return Alarm(self.kind, rule_id(self.kind), None)
         return None
