@@ -93,11 +93,12 @@ def test_each_candidate_also_carries_the_whole_messages_own_score(matcher: Match
     story = (
         "I dropped my old phone last week and nearly lost everything. How do I back up my photos?"
     )
-    best = matcher.rank(story)[0]
+    best = matcher.rank(story, whole=True)[0]
     assert best.entry.id == "backup-photos"
     assert best.whole is not None and 0 < best.whole < best.score
-    short = matcher.rank("how do i back up my photos")[0]
+    short = matcher.rank("how do i back up my photos", whole=True)[0]
     assert short.whole == short.score  # one segment: the whole message is the best part
+    assert matcher.rank(story)[0].whole is None  # not asked for: not computed
 
 
 def test_an_emoji_ends_a_sentence_like_a_full_stop() -> None:

@@ -182,3 +182,27 @@ def test_a_failing_model_costs_the_layer_not_the_reply(
     assert engine.uses_model
     assert engine.reply("how much does the treatment cost?").kind is ReplyKind.ANSWER
     assert engine.reply("I want to die").kind is ReplyKind.CRISIS  # the rules still run
+
+
+@needs_model
+def test_both_checks_and_the_reranker_share_one_matrix_of_the_entries_texts(
+    knowledge: Knowledge, engine: Engine
+) -> None:
+    """Every entry's texts and every small-talk phrase are ordinary for both checks (the
+    not-covered topics are not), held once; the reranker reads the same rows."""
+    from bot.engine.rerank import texts_of
+
+    crisis, urgent = engine._state.similarity
+    assert crisis._shared is urgent._shared
+    assert crisis._shared is not None
+    texts = [t for entry in knowledge.entries for t in texts_of(entry)]
+    smalltalk = [p for i in knowledge.messages.smalltalk.values() for p in i.phrases]
+    expected = crisis.encoder.encode_examples([*texts, *smalltalk])
+    assert np.array_equal(crisis._shared, expected)
+    reranker = engine._state.reranker
+    assert reranker is not None
+    entry = knowledge.entries[3]
+    assert np.array_equal(
+        reranker._vectors[entry.id], crisis.encoder.encode_examples(texts_of(entry))
+    )
+    assert np.shares_memory(reranker._vectors[entry.id], crisis._shared)

@@ -430,7 +430,9 @@ class Engine:
     ) -> list[Candidate]:
         """The first ``limit`` candidates. The reranker re-orders the matcher's list, so
         the matcher always gives at least the reply's share and the list is cut after."""
-        candidates = state.matcher.rank(text, max(limit, _CANDIDATES)) if text else []
+        rerank = state.reranker is not None and vectors is not None
+        count = max(limit, _CANDIDATES)
+        candidates = state.matcher.rank(text, count, whole=rerank) if text else []
         if state.reranker is not None and vectors is not None and len(vectors.answer):
             candidates = state.reranker.rescore(
                 candidates, vectors.answer, whole_message=whole_message

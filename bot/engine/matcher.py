@@ -99,7 +99,9 @@ class Candidate:
     phrasing: str
     # The score of the whole message alone, when a sentence or clause of it may have
     # scored higher: "..., is it worth it?" matches the generic phrasing word for word
-    # whatever the rest is about, the whole message does not (see rerank.py).
+    # whatever the rest is about, the whole message does not (see rerank.py). Set by
+    # the matcher when asked (``rank(whole=True)``); ``None`` otherwise and after
+    # reranking, whose mixed score already holds it.
     whole: float | None = None
 
 
@@ -446,31 +448,34 @@ class Matcher:
                     segments += [(piece, parent) for piece in pieces]
         return segments
 
-    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
-        """Best entries first; scores 0-100. Empty when no word of the message is known."""
+    def rank(self, text: str, limit: int = 5, *, whole: bool = False) -> list[Candidate]:
+        """Best entries first; scores 0-100. Empty when no word of the message is known.
+        ``whole``: also score the whole message alone against each ranked entry
+        (:attr:`Candidate.whole`, which the meaning reranker needs)."""
         if not self._texts:
             return []
         segments = self._segments(text)
         analyses = [self._analyse_query(segment) for segment, _ in segments]
         if not analyses[0].content:  # only words such as "is it?" or "the and of": no topic
             return []
-        numbers, best, which, whole = self._score(analyses, [parent for _, parent in segments])
+        numbers, best, which, alone = self._score(analyses, [parent for _, parent in segments])
         if not best.any():
             return []
-        final = self._by_entry(numbers, best, which, analyses)
+        final = self._by_entry(numbers, best, which, analyses, RESCORE_CANDIDATES)
         ranked = sorted(final.items(), key=lambda item: -item[1][0])[:limit]
-        if len(segments) > 1:
-            alone = self._by_entry(numbers, whole, np.zeros_like(which), analyses)
-            wholes = {entry: alone.get(entry, (0.0, 0))[0] for entry, _ in ranked}
-        else:
-            wholes = {entry: score for entry, (score, _) in ranked}
-        return [
-            Candidate(
-                self.entries[entry],
-                round(score, 1),
-                self._texts[number],
-                round(wholes[entry], 1),
+        wholes: dict[int, float | None] = {entry: None for entry, _ in ranked}
+        if whole and len(segments) > 1:
+            # Every text of the ranked entries, not the best few of all: a long story
+            # fills those with other entries' answers and bags.
+            own = np.flatnonzero(np.isin(self._owner[numbers], list(wholes)) & (alone > 0))
+            scored = self._by_entry(
+                numbers[own], alone[own], np.zeros(len(own), dtype=np.int64), analyses, None
             )
+            wholes = {entry: round(scored.get(entry, (0.0, 0))[0], 1) for entry in wholes}
+        elif whole:
+            wholes = {entry: round(score, 1) for entry, (score, _) in ranked}
+        return [
+            Candidate(self.entries[entry], round(score, 1), self._texts[number], wholes[entry])
             for entry, (score, number) in ranked
         ]
 
@@ -480,12 +485,13 @@ class Matcher:
         scores: np.ndarray,
         which: np.ndarray,
         analyses: Sequence[_Analysis],
+        best: int | None,
     ) -> dict[int, tuple[float, int]]:
         """Each entry's best final score and text, from the texts' token scores: the
-        best few get the character-level term against the segment that scored them
-        (``which``)."""
-        if len(scores) > RESCORE_CANDIDATES:
-            top = np.argpartition(-scores, RESCORE_CANDIDATES - 1)[:RESCORE_CANDIDATES]
+        ``best`` few (all: ``None``) get the character-level term against the segment
+        that scored them (``which``)."""
+        if best is not None and len(scores) > best:
+            top = np.argpartition(-scores, best - 1)[:best]
         else:
             top = np.arange(len(scores))
         # Best first; among equal scores, the earlier text first (which of several texts

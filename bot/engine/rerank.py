@@ -11,9 +11,9 @@ thresholds in ``matching.yaml`` (``with_model``), chosen on the dev sets.
 
 Both halves look at the message's best part (a sentence or clause: the question after a
 story) and at the whole message, mixed by ``whole_message_weight``. The best part alone
-would let a generic last question decide: "kyphoplasty for osteoporosis, how does it
-work" holds "how does it work" word for word and in meaning, while the whole message is
-about something the bot does not cover.
+would let a generic last question decide: "should we bank our baby's cord blood? is it
+worth the fee" holds "is it worth" word for word and in meaning, while the whole message
+is about something the bot does not cover.
 """
 
 from __future__ import annotations
