@@ -233,27 +233,21 @@ class Engine:
             # The entries to rerank (the not-covered topics first) and every text the bot
             # is there to answer, which both safety checks count as ordinary: one
             # matrix, shared, since at 5,000 entries it is the biggest thing in memory.
-            reranked = (*covered[len(knowledge.entries) :], *knowledge.entries)
+            own = [*crisis.crisis, *urgent.urgent, *urgent.ordinary, *crisis.ordinary]
+            topic_entries = covered[len(knowledge.entries) :]
+            topics = [t for entry in topic_entries for t in texts_of(entry)]
+            answers = [t for entry in knowledge.entries for t in texts_of(entry)]
             smalltalk = [
                 p for intent in knowledge.messages.smalltalk.values() for p in intent.phrases
             ]
-            texts = [t for entry in reranked for t in texts_of(entry)]
             # One call for every text the model compares with, so the vector file in
             # DATA_DIR holds all of them; the checks find their own examples in memory.
             vectors = self._encoder.encode_examples(
-                [
-                    *crisis.crisis,
-                    *urgent.urgent,
-                    *urgent.ordinary,
-                    *crisis.ordinary,
-                    *texts,
-                    *smalltalk,
-                ],
-                self._vector_cache,
+                [*own, *topics, *answers, *smalltalk], self._vector_cache
             )
-            own = len(vectors) - len(texts) - len(smalltalk)
-            not_covered_texts = len(texts) - sum(len(texts_of(e)) for e in knowledge.entries)
-            answered = vectors[own + not_covered_texts :]  # the entries' texts, small talk
+            entries_at = len(own) + len(topics)
+            reranked = vectors[len(own) : entries_at + len(answers)]  # topics, then entries
+            shared = vectors[entries_at:]  # the entries' texts, then small talk
             similarity = (
                 SimilarityCheck(
                     "crisis",
@@ -262,7 +256,7 @@ class Engine:
                     self._encoder,
                     threshold=crisis.threshold,
                     margin=crisis.margin,
-                    shared=answered,
+                    shared=shared,
                 ),
                 # The red-flag check also counts the crisis file's ordinary examples
                 # (pain idioms, fear of surgery); the crisis check keeps its own, as
@@ -275,17 +269,17 @@ class Engine:
                     threshold=urgent.threshold,
                     margin=urgent.margin,
                     not_now=urgent.not_now,
-                    shared=answered,
+                    shared=shared,
                 ),
             )
             with_model = knowledge.matching.with_model
             if with_model is not None:
                 reranker = MeaningReranker(
-                    reranked,
+                    (*topic_entries, *knowledge.entries),
                     with_model.meaning_weight,
                     self._encoder,
                     with_model.whole_message_weight,
-                    vectors[own : own + len(texts)],
+                    reranked,
                 )
                 matching = knowledge.matching.model_copy(
                     update={
@@ -430,13 +424,12 @@ class Engine:
     ) -> list[Candidate]:
         """The first ``limit`` candidates. The reranker re-orders the matcher's list, so
         the matcher always gives at least the reply's share and the list is cut after."""
-        rerank = state.reranker is not None and vectors is not None
-        count = max(limit, _CANDIDATES)
-        candidates = state.matcher.rank(text, count, whole=rerank) if text else []
-        if state.reranker is not None and vectors is not None and len(vectors.answer):
-            candidates = state.reranker.rescore(
-                candidates, vectors.answer, whole_message=whole_message
-            )
+        reranker = state.reranker if vectors is not None and len(vectors.answer) else None
+        # The whole message's own word score only when the reranker will read it.
+        whole = reranker is not None and whole_message and reranker.reads_whole
+        candidates = state.matcher.rank(text, max(limit, _CANDIDATES), whole=whole) if text else []
+        if reranker is not None and vectors is not None:
+            candidates = reranker.rescore(candidates, vectors.answer, whole_message=whole_message)
         other = state.off_topic.named(text) if text else None
         if other is not None:  # about another condition: not covered, whatever matched
             best = candidates[0].score if candidates else 0.0

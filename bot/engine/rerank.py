@@ -55,6 +55,11 @@ class MeaningReranker:
             self._vectors[entry.id] = vectors[at : at + count]
             at += count
 
+    @property
+    def reads_whole(self) -> bool:
+        """Whether :meth:`rescore` reads the whole message's own scores at all."""
+        return self._whole > 0
+
     def rescore(
         self, candidates: Sequence[Candidate], vectors: np.ndarray, *, whole_message: bool = True
     ) -> list[Candidate]:
