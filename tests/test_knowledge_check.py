@@ -332,6 +332,25 @@ def test_safety_wildcard_syntax(make_kb: MakeKb) -> None:
     ]
 
 
+def test_safety_count_placeholder_syntax(make_kb: MakeKb) -> None:
+    safety = """\
+    terms:
+      pills: ["took <count> pills", "took <number> pills"]
+    rules:
+      - id: r
+        kind: crisis
+        all: [pills]
+    replies:
+      urgent: Call {emergency_number}.
+      crisis: Call {crisis_line}.
+    """
+    found = problems_of(make_kb({"safety.yaml": safety}))
+    assert found == [
+        "kb/safety.yaml:2: '<number>': the only placeholder is '<count>' (a count from 10 "
+        "to 999 written in digits, as in 'took <count>')"
+    ]
+
+
 def test_safety_shorthand_and_never_denied_names(make_kb: MakeKb) -> None:
     safety = """\
     negation:

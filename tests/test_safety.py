@@ -7,7 +7,7 @@ import pytest
 from bot.engine import Engine, ReplyKind
 from bot.engine.safety import SafetyCheck
 from bot.knowledge import Knowledge
-from bot.knowledge.schema import SafetyFile
+from bot.knowledge.schema import SafetyFile, SafetyRule
 
 
 @pytest.mark.parametrize(
@@ -137,9 +137,15 @@ def test_staff_can_add_a_phrase(knowledge: Knowledge) -> None:
     assert SafetyCheck(edited).check(message)
 
 
-def test_crisis_comes_before_urgent(engine: Engine) -> None:
+def test_crisis_comes_before_urgent_and_keeps_its_advice(engine: Engine) -> None:
+    """Both are emergencies: the crisis line first, then what to do about the red flag."""
     reply = engine.reply("i can't feel my legs and i want to end my life")
     assert reply.kind is ReplyKind.CRISIS
+    replies = engine.knowledge.safety.replies
+    crisis = engine.composer.message(replies.crisis).text
+    urgent = engine.composer.message(replies.urgent).text
+    assert reply.text.index(crisis) < reply.text.index(urgent)
+    assert reply.entry is None  # a question beside a crisis is not answered
 
 
 @pytest.mark.parametrize(
@@ -173,6 +179,55 @@ def test_negation_does_not_hide_a_red_flag(knowledge: Knowledge, message: str) -
     alarms = SafetyCheck(knowledge.safety).check(message)
     assert alarms
     assert {a.kind for a in alarms} == {"urgent"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "took 30 co-codamol an hour ago",
+        "swallowed 20 tramadol tonight",
+        "I have taken 25 of my sleeping pills",
+        "took a whole load of my pills",
+        "took 30 of my 50mg tramadol",  # the dose is not the count
+        "my dad has swallowed about 50 of his pills, what do i do",
+        "I've taken all my tramadol at once",
+    ],
+)
+def test_pills_taken_in_a_dangerous_number_get_the_crisis_reply(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "took 2 paracetamol for the pain",
+        "I took 20 mg of morphine today",
+        "taken 100 mg tramadol, can I still have the injection tomorrow?",
+        "I've taken 12 paracetamol over the last 3 days",
+        "I took 15 ibuprofen this week",
+        "took 10 days off work, now on tramadol",
+        "I had 10 sessions of physio and took painkillers the whole time",
+        "I've taken all my tablets for today and it still hurts",
+        "took 30 minutes to walk to the shop",
+    ],
+)
+def test_doses_and_other_numbers_are_not_an_overdose(knowledge: Knowledge, message: str) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+def test_count_stands_for_a_number_from_10_to_999(knowledge: Knowledge) -> None:
+    rule = SafetyRule(id="counted", kind="crisis", all=["counted"])
+    safety = knowledge.safety.model_copy(
+        update={"terms": {"counted": ["took <count> pills"]}, "rules": [rule]}
+    )
+    check = SafetyCheck(safety)
+    assert check.check("I took 10 pills")
+    assert check.check("I took 999 pills")
+    assert not check.check("I took 9 pills")
+    assert not check.check("I took 2019 pills")
+    assert not check.check("I took many pills")
 
 
 def test_crisis_phrases_are_never_denied(knowledge: Knowledge) -> None:

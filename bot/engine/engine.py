@@ -344,13 +344,8 @@ class Engine:
 
         alarms = tuple(state.safety.check(text))
         vectors = self._vectors(state, head)
-        if vectors is not None and not alarms:  # a net for what the rules miss
-            shared = state.similarity[0].shared_best(vectors.safety)  # the same for both
-            for check in state.similarity:  # crisis first
-                similar = check.check(head, vectors.safety, shared)
-                if similar is not None:
-                    alarms = (similar,)
-                    break
+        if vectors is not None:  # a net for what the rules miss
+            alarms = self._similar_alarms(state, head, vectors, alarms)
         # Beside a red flag, the question's subject is not the rest of the message.
         candidates = self._candidates(state, head, vectors, whole_message=not alarms)
         decision = decide_ranking(candidates, state.beside_alarm if alarms else state.matching)
@@ -392,6 +387,25 @@ class Engine:
             decision.score,
             truncated=truncated,
         )
+
+    @staticmethod
+    def _similar_alarms(
+        state: _State, text: str, vectors: _Vectors, alarms: tuple[Alarm, ...]
+    ) -> tuple[Alarm, ...]:
+        """The rules' alarms, with what the meaning checks add. The crisis check runs
+        beside a red-flag rule too: "I can't control my bladder and I don't want to be
+        here any more" needs the crisis line as well as the emergency advice. The red-flag
+        check only runs when nothing has fired: it could add nothing a rule's reply lacks."""
+        if any(alarm.kind == "crisis" for alarm in alarms):
+            return alarms
+        shared = state.similarity[0].shared_best(vectors.safety)  # the same for both
+        for check in state.similarity:  # crisis first
+            if check.kind == "urgent" and alarms:
+                break
+            similar = check.check(text, vectors.safety, shared)
+            if similar is not None:
+                return (similar, *alarms)
+        return alarms
 
     @staticmethod
     def _vectors(state: _State, text: str, *, safety: bool = True) -> _Vectors | None:

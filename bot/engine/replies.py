@@ -154,22 +154,24 @@ class Composer:
         return _clip(_join(parts))
 
     def alarm(self, alarms: Sequence[Alarm], answer: Entry | None) -> Rendered:
-        """Urgent or crisis text first; an urgent message's question is answered after it."""
-        kind = alarms[0].kind
-        template = (
-            self.knowledge.safety.replies.crisis
-            if kind == "crisis"
-            else self.knowledge.safety.replies.urgent
-        )
-        first = self.message(template)
-        header = Rendered(first.text, f"<b>{first.html}</b>")
-        parts = [header]
-        if kind == "urgent":
-            notes = dict.fromkeys(a.note.strip() for a in alarms if a.kind == "urgent" and a.note)
+        """Crisis text first, then the red flags' emergency advice, if any; an urgent
+        message's question is answered after it (a crisis reply answers nothing)."""
+        replies = self.knowledge.safety.replies
+        parts = []
+        if alarms[0].kind == "crisis":
+            parts.append(self._bold(replies.crisis))
+        urgent = [a for a in alarms if a.kind == "urgent"]
+        if urgent:
+            parts.append(self._bold(replies.urgent))
+            notes = dict.fromkeys(a.note.strip() for a in urgent if a.note)
             parts += [self._plain(note) for note in notes]
-            if answer is not None:
-                parts += self.answer_parts(answer)
+        if alarms[0].kind == "urgent" and answer is not None:
+            parts += self.answer_parts(answer)
         return _clip(_join(parts))
+
+    def _bold(self, template: str) -> Rendered:
+        first = self.message(template)
+        return Rendered(first.text, f"<b>{first.html}</b>")
 
     def quote(self, entry: Entry) -> Rendered:
         if not entry.source.quote:

@@ -47,9 +47,21 @@ class Alarm:
     note: str | None
 
 
+# In a phrase, this word stands for a count written in digits, from 10 to 999: "took
+# <count> paracetamol" hears "took 30 paracetamol" (years and ages under 10 are not
+# counts of pills).
+COUNT = "<count>"
+_COUNT_RANGE = range(10, 1000)
+
+
+def _is_count(token: str) -> bool:
+    return token.isdigit() and int(token) in _COUNT_RANGE
+
+
 @dataclass(frozen=True)
 class _Pattern:
-    """A phrase as tokens; a token ending in '*' matches any word starting with it."""
+    """A phrase as tokens; a token ending in '*' matches any word starting with it, and
+    :data:`COUNT` any count."""
 
     tokens: tuple[str, ...]
 
@@ -59,6 +71,9 @@ class _Pattern:
         a phrase written "cannot feel" still meets a message read as "cant feel"."""
         parts = []
         for raw in phrase.lower().split():
+            if raw == COUNT:
+                parts.append(COUNT)
+                continue
             wildcard = raw.endswith("*")
             core = words(raw.rstrip("*"))
             if shorthand:  # a wildcard stem is not a word: leave it as written
@@ -93,6 +108,8 @@ class _Pattern:
 
 
 def _token_matches(want: str, have: str) -> bool:
+    if want == COUNT:
+        return _is_count(have)
     return have.startswith(want[:-1]) if want.endswith("*") else have == want
 
 
@@ -105,11 +122,14 @@ class _PhraseIndex:
         self._fillers = fillers
         self._exact: dict[str, list[tuple[str, _Pattern]]] = {}
         self._prefix: dict[str, list[tuple[str, _Pattern]]] = {}
+        self._count: list[tuple[str, _Pattern]] = []
         for label, pattern in patterns:
             if not pattern.tokens:
                 continue
             first = pattern.tokens[0]
-            if first.endswith("*"):
+            if first == COUNT:
+                self._count.append((label, pattern))
+            elif first.endswith("*"):
                 self._prefix.setdefault(first[:-1], []).append((label, pattern))
             else:
                 self._exact.setdefault(first, []).append((label, pattern))
@@ -120,6 +140,8 @@ class _PhraseIndex:
         found = []
         for start, token in enumerate(tokens):
             candidates = list(self._exact.get(token, ()))
+            if self._count and _is_count(token):
+                candidates.extend(self._count)
             for length in self._prefix_lengths:
                 if length > len(token):
                     break
@@ -193,7 +215,7 @@ class SafetyCheck:
             for phrases in safety.terms.values()
             for phrase in phrases
             for token in parse(phrase).tokens
-            if not token.endswith("*")
+            if not token.endswith("*") and token != COUNT
         }
         self._prefixes = tuple(
             token[:-1]

@@ -448,6 +448,13 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
             )
         for position, phrase in enumerate(phrases):
             for word in phrase.split():
+                if ("<" in word or ">" in word) and word.lower() != "<count>":
+                    yield Problem(
+                        display,
+                        doc.line_of(("terms", name, position)),
+                        f"'{word}': the only placeholder is '<count>' (a count from 10 to "
+                        "999 written in digits, as in 'took <count>')",
+                    )
                 if "*" in word and not _WILDCARD.match(word.lower()):
                     yield Problem(
                         display,
