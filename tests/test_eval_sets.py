@@ -42,6 +42,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-19.yaml",
     ROOT / "tests" / "eval" / "dev-blind-20.yaml",
     ROOT / "tests" / "eval" / "dev-blind-21.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-22.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
