@@ -43,6 +43,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-20.yaml",
     ROOT / "tests" / "eval" / "dev-blind-21.yaml",
     ROOT / "tests" / "eval" / "dev-blind-22.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-23-ordinary.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -56,9 +57,11 @@ NO_ANSWER_FLOOR = 0.85
 # them ("for years", "a runny nose", "back is fine") also silenced real emergencies ("I've
 # had back pain for years and I can't control my bladder", "fever since the injection
 # and a runny nose"); "... in 2019 but that's all sorted now" reads like "... in 2019,
-# but now I can't control my bladder" to a rule that must hear the second. An urgent note
-# on top of the answer costs little; a missed emergency does not. Any other false alarm
-# fails the test.
+# but now I can't control my bladder" to a rule that must hear the second. The red-flag
+# check by meaning cannot see a denial ("Both legs are fine, it's just the left
+# buttock"), and the ordinary example that silenced it also silenced "both my legs feel
+# like they belong to someone else". An urgent note on top of the answer costs little; a
+# missed emergency does not. Any other false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
     "In 2021 I had emergency surgery for a disc pressing on my nerves and lost bladder "
     "control for a while, it all came back fine. Now I want to try stem cells for the "
@@ -70,6 +73,7 @@ KNOWN_FALSE_ALARMS = {
     "know if stem cells help back pain",
     "I had bladder problems after my surgery in 2019 but that's all sorted now. Is stem "
     "cell therapy an option for the pain that's left?",
+    "Both legs are fine, it's just the left buttock that hurts when I sit",
 }
 
 

@@ -274,6 +274,9 @@ def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: st
         "I take my tablets every day but tonight I'm going to take them all",
         "I want to jump off that bridge",
         "I've been looking up ways to go peacefully",
+        "I'm going to end it with my pills tonight",
+        "I took an overdose of my tramadol last night",
+        "I tried suicide when I was a teenager and I feel that way again now",
     ],
 )
 def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: str) -> None:
@@ -287,6 +290,10 @@ def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: st
         "do i have a ways to go or am i close to the station",
         "no numbness, no bladder problems, just a dull ache",
         "no fever or chills, just back pain",
+        "no loss of bladder control or anything like that, just a sore back",
+        "what's the max dose of naproxen before it's an overdose?",
+        "I'm going to end it with my physio, she's not helping",
+        "my aunt died by suicide when I was a child, do you need my family history?",
     ],
 )
 def test_everyday_phrases_near_crisis_wordings(knowledge: Knowledge, message: str) -> None:
