@@ -336,18 +336,27 @@ def test_safety_count_placeholder_syntax(make_kb: MakeKb) -> None:
     safety = """\
     terms:
       pills: ["took <count> pills", "took <number> pills"]
+    never_alarm: ["<count>", "<cout> mg"]
     rules:
       - id: r
         kind: crisis
         all: [pills]
+        unless: ["over <count> days", "over <days> days"]
     replies:
       urgent: Call {emergency_number}.
       crisis: Call {crisis_line}.
     """
     found = problems_of(make_kb({"safety.yaml": safety}))
+    placeholder = (
+        "the only placeholder is '<count>' (a count from 10 to 999 written in digits, as in "
+        "'took <count>')"
+    )
     assert found == [
-        "kb/safety.yaml:2: '<number>': the only placeholder is '<count>' (a count from 10 "
-        "to 999 written in digits, as in 'took <count>')"
+        f"kb/safety.yaml:2: '<number>': {placeholder}",
+        "kb/safety.yaml:3: '<count>' alone would match every count: write it with a word, "
+        "as in 'took <count>'",
+        f"kb/safety.yaml:3: '<cout>': {placeholder}",
+        f"kb/safety.yaml:8: '<days>': {placeholder}",
     ]
 
 

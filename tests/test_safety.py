@@ -191,6 +191,13 @@ def test_negation_does_not_hide_a_red_flag(knowledge: Knowledge, message: str) -
         "took 30 of my 50mg tramadol",  # the dose is not the count
         "my dad has swallowed about 50 of his pills, what do i do",
         "I've taken all my tramadol at once",
+        # time words that bound steady use must not silence a fresh overdose
+        "I've taken 32 paracetamol in the last hour",
+        "I swallowed 50 pills in the past 20 minutes",  # the minutes are not the count
+        "took 30 panadol",
+        "I'm going to take 50 tramadol tonight",
+        "I took all the paracetamol in the house",
+        "took a load of paracetamol with vodka tonight",
     ],
 )
 def test_pills_taken_in_a_dangerous_number_get_the_crisis_reply(
@@ -206,15 +213,28 @@ def test_pills_taken_in_a_dangerous_number_get_the_crisis_reply(
         "I took 20 mg of morphine today",
         "taken 100 mg tramadol, can I still have the injection tomorrow?",
         "I've taken 12 paracetamol over the last 3 days",
-        "I took 15 ibuprofen this week",
+        "I took 16 ibuprofen over the weekend",
         "took 10 days off work, now on tramadol",
         "I had 10 sessions of physio and took painkillers the whole time",
-        "I've taken all my tablets for today and it still hurts",
         "took 30 minutes to walk to the shop",
+        "Took 20 minutes for the painkillers to work",
+        "I popped 10 pounds on since starting pregabalin",
+        "I took 14 of the 28 antibiotic tablets, do I need to finish them?",
+        "I took 30 tablets back to the chemist",
+        "hello ፩፪ there, took ፩፪ pills",  # digits int() cannot read are not a count
     ],
 )
 def test_doses_and_other_numbers_are_not_an_overdose(knowledge: Knowledge, message: str) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+def test_pills_taken_get_the_advice_to_call_now(engine: Engine) -> None:
+    """An overdose already taken needs the emergency number whoever took it."""
+    reply = engine.reply("my dad has swallowed about 50 of his pills, what do i do")
+    assert reply.kind is ReplyKind.CRISIS
+    note = next(a.note for a in reply.alarms if a.rule_id == "counted-pills-taken")
+    assert note is not None
+    assert engine.composer.message(note).text in reply.text
 
 
 def test_count_stands_for_a_number_from_10_to_999(knowledge: Knowledge) -> None:
@@ -261,6 +281,8 @@ def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
         "I had a cold last week. Now I have a high fever and terrible back pain",
         "I've had a fever since the injection yesterday, I had covid years ago",
         "I fell off a ladder last year and again this morning, my back hurts badly",
+        "the infection cleared up and I can't control my bladder",
+        "no trouble with my bowels until yesterday, I've lost control of my bowels now",
     ],
 )
 def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: str) -> None:
@@ -277,6 +299,10 @@ def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: st
         "I'm going to end it with my pills tonight",
         "I took an overdose of my tramadol last night",
         "I tried suicide when I was a teenager and I feel that way again now",
+        "I feel suicidal like I did when I was a teenager",
+        "I want to end it, with my partner gone there's nothing left",
+        "I'm someone who overdosed last year and I want to do it again",
+        "what's an overdose of co-codamol, I've had enough of this pain",
     ],
 )
 def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: str) -> None:
@@ -291,9 +317,8 @@ def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: st
         "no numbness, no bladder problems, just a dull ache",
         "no fever or chills, just back pain",
         "no loss of bladder control or anything like that, just a sore back",
-        "what's the max dose of naproxen before it's an overdose?",
         "I'm going to end it with my physio, she's not helping",
-        "my aunt died by suicide when I was a child, do you need my family history?",
+        "I don't have any thoughts of harming myself, just frustrated",
     ],
 )
 def test_everyday_phrases_near_crisis_wordings(knowledge: Knowledge, message: str) -> None:

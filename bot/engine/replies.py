@@ -160,6 +160,8 @@ class Composer:
         parts = []
         if alarms[0].kind == "crisis":
             parts.append(self._bold(replies.crisis))
+            notes = dict.fromkeys(a.note.strip() for a in alarms if a.kind == "crisis" and a.note)
+            parts += [self.message(note) for note in notes]
         urgent = [a for a in alarms if a.kind == "urgent"]
         if urgent:
             parts.append(self._bold(replies.urgent))

@@ -55,7 +55,8 @@ _COUNT_RANGE = range(10, 1000)
 
 
 def _is_count(token: str) -> bool:
-    return token.isdigit() and int(token) in _COUNT_RANGE
+    # ASCII only: str.isdigit() is also true of digits int() cannot read ("፩").
+    return token.isascii() and token.isdigit() and int(token) in _COUNT_RANGE
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,9 @@ class SafetyCheck:
         """Every rule that fires, crisis first; an empty list means no alarm."""
         raw, clause = self._clauses(text)
         tokens = [self._correct(self._shorthand.get(t, t)) for t in raw]
+        # ``unless`` phrases read the words as written: an everyday phrase removed so it
+        # cannot alarm ("sitting on the toilet") is still context ("numb from sitting").
+        context = list(tokens)
         for start, end, _ in self._idioms.find(tokens):
             tokens[start:end] = [""] * (end - start)
         terms = self._terms.find(tokens)
@@ -359,8 +363,8 @@ class SafetyCheck:
                 held = {clause[p] for name in rule.all for p in positions[name]}
                 silenced = {
                     clause[start]
-                    for start, end, _ in unless.find(tokens)
-                    if self._unless_applies(tokens, clause, start, end, held)
+                    for start, end, _ in unless.find(context)
+                    if self._unless_applies(context, clause, start, end, held)
                 }
                 # The rule is off in those clauses, and still fires on its words elsewhere:
                 # "had bladder problems in 2019, but now I can't control my bladder".

@@ -417,6 +417,20 @@ def _near_identical(p: _Phrasing, twin: _Phrasing) -> Problem:
     )
 
 
+def _placeholder_problem(phrase: str) -> str | None:
+    """What is wrong with a phrase's ``<placeholder>``, if anything."""
+    parts = phrase.lower().split()
+    for word in parts:
+        if ("<" in word or ">" in word) and word != "<count>":
+            return (
+                f"'{word}': the only placeholder is '<count>' (a count from 10 to 999 "
+                "written in digits, as in 'took <count>')"
+            )
+    if parts == ["<count>"]:
+        return "'<count>' alone would match every count: write it with a word, as in 'took <count>'"
+    return None
+
+
 def check_safety(ctx: Context) -> Iterator[Problem]:
     if ctx.safety is None:
         return
@@ -447,14 +461,10 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                 Severity.WARNING,
             )
         for position, phrase in enumerate(phrases):
+            problem = _placeholder_problem(phrase)
+            if problem:
+                yield Problem(display, doc.line_of(("terms", name, position)), problem)
             for word in phrase.split():
-                if ("<" in word or ">" in word) and word.lower() != "<count>":
-                    yield Problem(
-                        display,
-                        doc.line_of(("terms", name, position)),
-                        f"'{word}': the only placeholder is '<count>' (a count from 10 to "
-                        "999 written in digits, as in 'took <count>')",
-                    )
                 if "*" in word and not _WILDCARD.match(word.lower()):
                     yield Problem(
                         display,
@@ -462,6 +472,16 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                         f"'{word}': a '*' may only end a word of at least 3 letters, as in "
                         "'numb*' (matches numb, numbness, numbed)",
                     )
+    # Placeholders in the phrases that silence: a misspelt one is read as a plain word.
+    for position, phrase in enumerate(safety.never_alarm):
+        problem = _placeholder_problem(phrase)
+        if problem:
+            yield Problem(display, doc.line_of(("never_alarm", position)), problem)
+    for index, rule in enumerate(safety.rules):
+        for position, phrase in enumerate(rule.unless):
+            problem = _placeholder_problem(phrase)
+            if problem:
+                yield Problem(display, doc.line_of(("rules", index, "unless", position)), problem)
     for position, term in enumerate(safety.negation.never_denied):
         if term not in safety.terms:
             yield Problem(
