@@ -66,7 +66,9 @@ NO_ANSWER_FLOOR = 0.85
 # or that someone is "reading up" on: every phrase tried for them also silenced a real
 # one ("what's an overdose of co-codamol, I've had enough of this pain", "I'm someone who
 # overdosed last year and I want to do it again", "I feel suicidal like I did when I was
-# a teenager", "the infection cleared up and I can't control my bladder"). An urgent or
+# a teenager", "the infection cleared up and I can't control my bladder", "is it a red
+# flag that both my legs are numb and weak", "in general I've lost control of my
+# bladder since the fall"). An urgent or
 # crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -91,6 +93,9 @@ KNOWN_FALSE_ALARMS = {
     "physio sorted it, all fine now. Does pregnancy history matter for this?",
     "I've read that losing bladder control with back pain means go to hospital, is that "
     "right? just reading up",
+    "can disc problems affect bladder control in general? reading up before my consult",
+    "does numbness in both legs count as a red flag? my doctor mentioned it at my check-up, "
+    "I don't have it",
 }
 
 

@@ -198,6 +198,12 @@ def test_negation_does_not_hide_a_red_flag(knowledge: Knowledge, message: str) -
         "I'm going to take 50 tramadol tonight",
         "I took all the paracetamol in the house",
         "took a load of paracetamol with vodka tonight",
+        # nothing about weight, spans or company silences a count
+        "I'm 8 stone and took 24 paracetamol is that dangerous",
+        "I've taken 60 paracetamol since monday and feel sick",
+        "I've swallowed 28 days of my tramadol in one go",
+        "I took 30 paracetamol can you stay with me please",
+        "I was prescribed 60 tramadol and I took them all",
     ],
 )
 def test_pills_taken_in_a_dangerous_number_get_the_crisis_reply(
@@ -212,14 +218,12 @@ def test_pills_taken_in_a_dangerous_number_get_the_crisis_reply(
         "took 2 paracetamol for the pain",
         "I took 20 mg of morphine today",
         "taken 100 mg tramadol, can I still have the injection tomorrow?",
-        "I've taken 12 paracetamol over the last 3 days",
-        "I took 16 ibuprofen over the weekend",
         "took 10 days off work, now on tramadol",
         "I had 10 sessions of physio and took painkillers the whole time",
         "took 30 minutes to walk to the shop",
         "Took 20 minutes for the painkillers to work",
         "I popped 10 pounds on since starting pregabalin",
-        "I took 14 of the 28 antibiotic tablets, do I need to finish them?",
+        "I take 2 paracetamol four times a day, is that ok?",
         "I took 30 tablets back to the chemist",
         "hello ፩፪ there, took ፩፪ pills",  # digits int() cannot read are not a count
     ],
@@ -283,6 +287,9 @@ def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
         "I fell off a ladder last year and again this morning, my back hurts badly",
         "the infection cleared up and I can't control my bladder",
         "no trouble with my bowels until yesterday, I've lost control of my bowels now",
+        "no problems with bladder control till yesterday I cant hold it now",
+        "is it a red flag that both my legs are numb and weak",
+        "in general I've lost control of my bladder since the fall",
     ],
 )
 def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: str) -> None:
