@@ -360,6 +360,28 @@ def test_safety_count_placeholder_syntax(make_kb: MakeKb) -> None:
     ]
 
 
+def test_safety_note_placeholders_are_checked(make_kb: MakeKb) -> None:
+    """A note reaches a patient in an emergency: a misspelt placeholder would show raw."""
+    safety = """\
+    terms:
+      numb: ["numb*"]
+    rules:
+      - id: r
+        kind: urgent
+        all: [numb]
+        note: Call {emergency_numbr} now.
+    replies:
+      urgent: Call {emergency_number}.
+      crisis: Call {crisis_line}.
+    """
+    found = problems_of(make_kb({"safety.yaml": safety}))
+    assert found == [
+        "kb/safety.yaml:7: unknown placeholder '{emergency_numbr}' (did you mean "
+        "'emergency_number'?): the ones filled in are {clinic_contact}, {crisis_line}, "
+        "{emergency_number}"
+    ]
+
+
 def test_safety_shorthand_and_never_denied_names(make_kb: MakeKb) -> None:
     safety = """\
     negation:

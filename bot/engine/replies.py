@@ -159,17 +159,17 @@ class Composer:
         replies = self.knowledge.safety.replies
         parts = []
         if alarms[0].kind == "crisis":
-            parts.append(self._bold(replies.crisis))
-            notes = dict.fromkeys(a.note.strip() for a in alarms if a.kind == "crisis" and a.note)
-            parts += [self.message(note) for note in notes]
-        urgent = [a for a in alarms if a.kind == "urgent"]
-        if urgent:
-            parts.append(self._bold(replies.urgent))
-            notes = dict.fromkeys(a.note.strip() for a in urgent if a.note)
-            parts += [self._plain(note) for note in notes]
+            parts += [self._bold(replies.crisis), *self._notes(alarms, "crisis")]
+        if any(a.kind == "urgent" for a in alarms):
+            parts += [self._bold(replies.urgent), *self._notes(alarms, "urgent")]
         if alarms[0].kind == "urgent" and answer is not None:
             parts += self.answer_parts(answer)
         return _clip(_join(parts))
+
+    def _notes(self, alarms: Sequence[Alarm], kind: str) -> list[Rendered]:
+        """Why each fired rule of ``kind`` matters, once each, placeholders filled."""
+        notes = dict.fromkeys(a.note.strip() for a in alarms if a.kind == kind and a.note)
+        return [self.message(note) for note in notes]
 
     def _bold(self, template: str) -> Rendered:
         first = self.message(template)

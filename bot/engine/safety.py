@@ -20,7 +20,7 @@ from typing import Literal
 from rapidfuzz.distance import OSA
 
 from bot.engine.english import zipf
-from bot.knowledge.schema import SafetyFile, SafetyRule
+from bot.knowledge.schema import COUNT_PLACEHOLDER, SafetyFile, SafetyRule
 from bot.text import fold, words
 
 AlarmKind = Literal["urgent", "crisis"]
@@ -47,10 +47,8 @@ class Alarm:
     note: str | None
 
 
-# In a phrase, this word stands for a count written in digits, from 10 to 999: "took
-# <count> paracetamol" hears "took 30 paracetamol" (years and ages under 10 are not
-# counts of pills).
-COUNT = "<count>"
+# Years and ages under 10 are not counts of pills.
+COUNT = COUNT_PLACEHOLDER
 _COUNT_RANGE = range(10, 1000)
 
 

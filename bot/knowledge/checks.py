@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge.problems import Problem, Severity
 from bot.knowledge.schema import (
+    COUNT_PLACEHOLDER,
     Entry,
     FaqFile,
     MatchingFile,
@@ -420,14 +421,17 @@ def _near_identical(p: _Phrasing, twin: _Phrasing) -> Problem:
 def _placeholder_problem(phrase: str) -> str | None:
     """What is wrong with a phrase's ``<placeholder>``, if anything."""
     parts = phrase.lower().split()
+    count = COUNT_PLACEHOLDER
     for word in parts:
-        if ("<" in word or ">" in word) and word != "<count>":
+        if ("<" in word or ">" in word) and word != count:
             return (
-                f"'{word}': the only placeholder is '<count>' (a count from 10 to 999 "
-                "written in digits, as in 'took <count>')"
+                f"'{word}': the only placeholder is '{count}' (a count from 10 to 999 "
+                f"written in digits, as in 'took {count}')"
             )
-    if parts == ["<count>"]:
-        return "'<count>' alone would match every count: write it with a word, as in 'took <count>'"
+    if parts == [count]:
+        return (
+            f"'{count}' alone would match every count: write it with a word, as in 'took {count}'"
+        )
     return None
 
 
@@ -497,6 +501,13 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                 doc.line_of(("shorthand", short)),
                 f"shorthand '{short}: {full}' is read word for word, so both sides must be "
                 "one word; write a longer phrase as a term instead",
+            )
+    for index, rule in enumerate(safety.rules):
+        for name in _placeholders(rule.note or "", ANSWER_PLACEHOLDERS):
+            yield Problem(
+                display,
+                doc.line_of(("rules", index, "note")),
+                _placeholder_message(name, ANSWER_PLACEHOLDERS),
             )
     for key in ("urgent", "crisis"):
         text = getattr(safety.replies, key)

@@ -86,6 +86,11 @@ class TopicsFile(Strict):
 # --- safety.yaml ------------------------------------------------------------------
 
 
+# In a safety phrase, this word stands for a count written in digits, from 10 to 999:
+# "took <count> paracetamol" hears "took 30 paracetamol".
+COUNT_PLACEHOLDER = "<count>"
+
+
 class SafetyRule(Strict):
     """A red flag: every term group in ``all`` must appear, close together."""
 
