@@ -402,8 +402,8 @@ def test_safety_shorthand_and_never_denied_names(make_kb: MakeKb) -> None:
     assert found == [
         "kb/safety.yaml:2: unknown term list 'numbb' (did you mean 'numb'?): name a list "
         "defined under 'terms'",
-        "kb/safety.yaml:4: shorthand 'wanna: want to' is read word for word, so both sides "
-        "must be one word; write a longer phrase as a term instead",
+        "kb/safety.yaml:4: shorthand 'wanna: want to' must stand for one word ('cnt: cant', "
+        "'can not: cant'); write a longer phrase as a term instead",
     ]
 
 

@@ -364,6 +364,8 @@ def test_injury_and_exercise_talk_is_not_a_crisis(knowledge: Knowledge, message:
         ("i do not want to be alive anymore", "not-want-to-live"),
         ("my son has been cutting himself since his injury", "cutting-oneself"),
         ("my wife texted goodbye an hour ago and now her phone is off", "farewell-then-silence"),
+        ("cant go on like this, sorry for everything", "cant-live-and-goodbye"),
+        ("there's no reason for me to carry on", "no-point-living"),
     ],
 )
 def test_combined_crisis_rules_catch_unlisted_wordings(
@@ -377,6 +379,9 @@ def test_combined_crisis_rules_catch_unlisted_wordings(
     "message",
     [
         "I don't want to live on painkillers forever",
+        "I can't live like this, what are my options?",
+        "I can't live with this pain, I'm done with tablets, what else is there?",
+        "there's no reason to carry on with the physio if it isn't helping",
         "I didn't wake up once last night, first time in years",
         "Would my family be better off if I had the surgery?",
         "I'd rather not be around when they do the injection",
@@ -397,8 +402,33 @@ def test_phrases_are_read_with_the_same_shorthand_as_messages(knowledge: Knowled
     terms = dict(knowledge.safety.terms)
     terms["foot-drop"] = ["cannot lift my foot"]
     safety = knowledge.safety.model_copy(update={"terms": terms})
-    for message in ("I can't lift my foot since Monday", "I cannot lift my foot since Monday"):
+    for message in (
+        "I can't lift my foot since Monday",
+        "I cannot lift my foot since Monday",
+        "I can not lift my foot since Monday",
+    ):
         assert [a.rule_id for a in SafetyCheck(safety).check(message)] == ["foot-drop"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["back pain and i can not pee since yesterday", "my back hurts, i can not hold my wee"],
+)
+def test_a_split_cannot_is_read_as_one_word(knowledge: Knowledge, message: str) -> None:
+    """Shorthand may join words: "can not" is read as "cant", in messages and phrases."""
+    rules = [a.rule_id for a in SafetyCheck(knowledge.safety).check(message)]
+    assert rules == ["bladder-bowel-control"]
+    no_join = dict(knowledge.safety.shorthand)
+    del no_join["can not"]
+    safety = knowledge.safety.model_copy(update={"shorthand": no_join})
+    assert SafetyCheck(safety).check(message) == []
+
+
+def test_a_joined_shorthand_stays_within_its_clause(knowledge: Knowledge) -> None:
+    safety = knowledge.safety.model_copy(update={"shorthand": {"can not": "cant"}})
+    check = SafetyCheck(safety)
+    assert check.check("back pain, I can. not pee since monday") == []
+    assert check.check("back pain, I can not pee since monday") != []
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,44 @@ def _is_count(token: str) -> bool:
     return token.isascii() and token.isdigit() and int(token) in _COUNT_RANGE
 
 
+class _Shorthand:
+    """Texting shorthand read as the word it stands for ("2" -> "to", "cnt" -> "cant"),
+    and split spellings read as one word ("can not" -> "cant"), the same way in messages
+    and in the phrases staff write."""
+
+    def __init__(self, pairs: Mapping[str, str]) -> None:
+        self._words: dict[str, str] = {}
+        self._runs: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for short, full in pairs.items():
+            short_words, full_words = words(short), words(full)
+            if not short_words or len(full_words) != 1:
+                continue  # `bot check` reports it
+            if len(short_words) == 1:
+                self._words[short_words[0]] = full_words[0]
+            else:
+                run = (tuple(short_words), full_words[0])
+                self._runs.setdefault(short_words[0], []).append(run)
+
+    def rewrite(self, tokens: list[str], clause: list[int]) -> tuple[list[str], list[int]]:
+        """``tokens`` rewritten, with the clause number of each word kept alongside."""
+        out: list[str] = []
+        out_clause: list[int] = []
+        at = 0
+        while at < len(tokens):
+            for run, full in self._runs.get(tokens[at], ()):
+                end = at + len(run)
+                if tuple(tokens[at:end]) == run and clause[at] == clause[end - 1]:
+                    out.append(full)
+                    out_clause.append(clause[at])
+                    at = end
+                    break
+            else:
+                out.append(self._words.get(tokens[at], tokens[at]))
+                out_clause.append(clause[at])
+                at += 1
+        return out, out_clause
+
+
 @dataclass(frozen=True)
 class _Pattern:
     """A phrase as tokens; a token ending in '*' matches any word starting with it, and
@@ -65,22 +103,21 @@ class _Pattern:
     tokens: tuple[str, ...]
 
     @classmethod
-    def parse(cls, phrase: str, shorthand: Mapping[str, str] | None = None) -> _Pattern:
+    def parse(cls, phrase: str, shorthand: _Shorthand | None = None) -> _Pattern:
         """``shorthand`` rewrites whole words the way messages are rewritten, so that
-        a phrase written "cannot feel" still meets a message read as "cant feel"."""
-        parts = []
+        a phrase written "cannot feel" or "can not feel" still meets a message read as
+        "cant feel"."""
+        parts: list[str] = []
         for raw in phrase.lower().split():
             if raw == COUNT:
                 parts.append(COUNT)
                 continue
-            wildcard = raw.endswith("*")
             core = words(raw.rstrip("*"))
-            if shorthand:  # a wildcard stem is not a word: leave it as written
-                whole = core if not wildcard else core[:-1]
-                core = [shorthand.get(w, w) for w in whole] + core[len(whole) :]
-            parts.extend(core[:-1])
-            if core:
-                parts.append(core[-1] + ("*" if wildcard else ""))
+            parts.extend(core)
+            if core and raw.endswith("*"):
+                parts[-1] += "*"  # a wildcard stem is not a word: shorthand leaves it
+        if shorthand is not None:
+            parts = shorthand.rewrite(parts, [0] * len(parts))[0]
         return cls(tuple(parts))
 
     def match_end(self, tokens: list[str], start: int, fillers: frozenset[str]) -> int | None:
@@ -177,11 +214,7 @@ class SafetyCheck:
         self._rules: list[SafetyRule] = list(safety.rules)
         self._default_within = safety.within
         fillers = frozenset(w for phrase in safety.fillers for w in words(phrase))
-        self._shorthand = {
-            " ".join(words(short)): " ".join(words(full))
-            for short, full in safety.shorthand.items()
-            if len(words(short)) == 1 and len(words(full)) == 1
-        }
+        self._shorthand = _Shorthand(safety.shorthand)
 
         def parse(phrase: str) -> _Pattern:
             return _Pattern.parse(phrase, self._shorthand)
@@ -337,8 +370,8 @@ class SafetyCheck:
 
     def check(self, text: str) -> list[Alarm]:
         """Every rule that fires, crisis first; an empty list means no alarm."""
-        raw, clause = self._clauses(text)
-        tokens = [self._correct(self._shorthand.get(t, t)) for t in raw]
+        raw, clause = self._shorthand.rewrite(*self._clauses(text))
+        tokens = [self._correct(t) for t in raw]
         # ``unless`` phrases read the words as written: an everyday phrase removed so it
         # cannot alarm ("sitting on the toilet") is still context ("numb from sitting").
         context = list(tokens)

@@ -495,12 +495,12 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                 "defined under 'terms'",
             )
     for short, full in safety.shorthand.items():
-        if len(words(short)) != 1 or len(words(full)) != 1:
+        if not words(short) or len(words(full)) != 1:
             yield Problem(
                 display,
                 doc.line_of(("shorthand", short)),
-                f"shorthand '{short}: {full}' is read word for word, so both sides must be "
-                "one word; write a longer phrase as a term instead",
+                f"shorthand '{short}: {full}' must stand for one word ('cnt: cant', "
+                "'can not: cant'); write a longer phrase as a term instead",
             )
     for index, rule in enumerate(safety.rules):
         for name in _placeholders(rule.note or "", ANSWER_PLACEHOLDERS):
