@@ -63,7 +63,9 @@ def test_out_of_scope_gets_an_honest_no_match_with_a_person_to_ask(engine: Engin
     assert "the front desk on 0123" in reply.text
 
 
-@pytest.mark.parametrize("message", ["hi", "Hello!", "thanks a lot", "bye", "ok thanks"])
+@pytest.mark.parametrize(
+    "message", ["hi", "Hello!", "thanks a lot", "bye", "ok thanks", "sorry, wrong chat"]
+)
 def test_smalltalk(engine: Engine, message: str) -> None:
     reply = engine.reply(message)
     assert reply.kind is ReplyKind.SMALLTALK

@@ -32,3 +32,12 @@ def test_the_engine_gives_no_answer_about_another_condition(engine: Engine) -> N
     ours = engine.reply("Can stem cells slow the progression of my spine disease?")
     assert ours.kind is ReplyKind.ANSWER
     assert ours.entry is not None and ours.entry.id == "slowing-progression"
+
+
+def test_back_in_another_sense_is_not_about_the_back() -> None:
+    off_topic = OffTopic(["hair", "knee"], ["back"], ["grow back", "come back"])
+    assert off_topic.named("can stem cells make my hair grow back") == "hair"
+    assert off_topic.named("will my knee pain come back after the injection") == "knee"
+    # a back word elsewhere still counts
+    assert off_topic.named("my back hurts and will my hair grow back") is None
+    assert OffTopic(["hair"], ["back"]).named("can stem cells make my hair grow back") is None

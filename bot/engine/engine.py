@@ -304,7 +304,9 @@ class Engine:
             beside_alarm=beside_alarm,
             smalltalk=_Smalltalk(knowledge.messages.smalltalk, normalizer),
             off_topic=OffTopic(
-                knowledge.matching.other_conditions, knowledge.matching.about_the_back
+                knowledge.matching.other_conditions,
+                knowledge.matching.about_the_back,
+                knowledge.matching.back_in_passing,
             ),
             not_covered=not_covered,
         )

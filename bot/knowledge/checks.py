@@ -607,7 +607,7 @@ def check_other_conditions(ctx: Context) -> Iterator[Problem]:
     from bot.engine.off_topic import OffTopic  # the engine imports this package
 
     model = ctx.matching.model
-    off_topic = OffTopic(model.other_conditions, model.about_the_back)
+    off_topic = OffTopic(model.other_conditions, model.about_the_back, model.back_in_passing)
     line = ctx.matching.doc.line_of(("other_conditions",))
     for _, _, entry in ctx.entries():
         for question in entry.questions:

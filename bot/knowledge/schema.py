@@ -197,6 +197,7 @@ class MatchingFile(Strict):
     # bot/engine/off_topic.py: words and phrases, ``*`` ending a word
     other_conditions: list[Annotated[Text, Field(max_length=MAX_QUESTION)]] = []
     about_the_back: list[Annotated[Text, Field(max_length=MAX_QUESTION)]] = []
+    back_in_passing: list[Annotated[Text, Field(max_length=MAX_QUESTION)]] = []
     with_model: WithModel | None = None
 
 
