@@ -364,7 +364,7 @@ def test_injury_and_exercise_talk_is_not_a_crisis(knowledge: Knowledge, message:
         ("i do not want to be alive anymore", "not-want-to-live"),
         ("my son has been cutting himself since his injury", "cutting-oneself"),
         ("my wife texted goodbye an hour ago and now her phone is off", "farewell-then-silence"),
-        ("cant go on like this, sorry for everything", "cant-live-and-goodbye"),
+        ("cant go on like this. im done. bye everyone", "cant-live-and-goodbye"),
         ("there's no reason for me to carry on", "no-point-living"),
     ],
 )
@@ -380,6 +380,8 @@ def test_combined_crisis_rules_catch_unlisted_wordings(
     [
         "I don't want to live on painkillers forever",
         "I can't live like this, what are my options?",
+        "i cant live with this sciatica. thanks goodbye",
+        "i cant live like this anymore im done. what are my options",
         "I can't live with this pain, I'm done with tablets, what else is there?",
         "there's no reason to carry on with the physio if it isn't helping",
         "I didn't wake up once last night, first time in years",
@@ -422,6 +424,12 @@ def test_a_split_cannot_is_read_as_one_word(knowledge: Knowledge, message: str) 
     del no_join["can not"]
     safety = knowledge.safety.model_copy(update={"shorthand": no_join})
     assert SafetyCheck(safety).check(message) == []
+
+
+def test_a_split_spelling_is_also_read_as_written(knowledge: Knowledge) -> None:
+    """Joined, "can not wake up" loses the "not wake up" a crisis phrase needs."""
+    message = "i can not wake up my husband after he took his pills"
+    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}
 
 
 def test_a_joined_shorthand_stays_within_its_clause(knowledge: Knowledge) -> None:

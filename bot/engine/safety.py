@@ -75,13 +75,16 @@ class _Shorthand:
                 run = (tuple(short_words), full_words[0])
                 self._runs.setdefault(short_words[0], []).append(run)
 
-    def rewrite(self, tokens: list[str], clause: list[int]) -> tuple[list[str], list[int]]:
-        """``tokens`` rewritten, with the clause number of each word kept alongside."""
+    def rewrite(
+        self, tokens: list[str], clause: list[int], *, join: bool = True
+    ) -> tuple[list[str], list[int]]:
+        """``tokens`` rewritten, with the clause number of each word kept alongside;
+        ``join=False`` leaves split spellings as they are."""
         out: list[str] = []
         out_clause: list[int] = []
         at = 0
         while at < len(tokens):
-            for run, full in self._runs.get(tokens[at], ()):
+            for run, full in self._runs.get(tokens[at], ()) if join else ():
                 end = at + len(run)
                 if tuple(tokens[at:end]) == run and clause[at] == clause[end - 1]:
                     out.append(full)
@@ -369,8 +372,21 @@ class SafetyCheck:
         return tokens, [number for number, piece in enumerate(pieces) for _ in piece]
 
     def check(self, text: str) -> list[Alarm]:
-        """Every rule that fires, crisis first; an empty list means no alarm."""
-        raw, clause = self._shorthand.rewrite(*self._clauses(text))
+        """Every rule that fires, crisis first; an empty list means no alarm.
+
+        A split spelling is read both as written and joined, and a rule fires if it
+        fires on either reading: "can not pee" must meet "cant pee", and "I can not
+        wake him up" must still meet "not wake up"."""
+        raw, clause = self._clauses(text)
+        as_written = self._shorthand.rewrite(raw, clause, join=False)
+        alarms = self._alarms(*as_written)
+        joined = self._shorthand.rewrite(raw, clause)
+        if joined[0] != as_written[0]:
+            fired = {alarm.rule_id for alarm in alarms}
+            alarms += [a for a in self._alarms(*joined) if a.rule_id not in fired]
+        return sorted(alarms, key=lambda a: a.kind != "crisis")
+
+    def _alarms(self, raw: list[str], clause: list[int]) -> list[Alarm]:
         tokens = [self._correct(t) for t in raw]
         # ``unless`` phrases read the words as written: an everyday phrase removed so it
         # cannot alarm ("sitting on the toilet") is still context ("numb from sitting").
@@ -407,4 +423,4 @@ class SafetyCheck:
                     if not self._fires(rule, elsewhere):
                         continue
             alarms.append(Alarm(rule.kind, rule.id, rule.note))
-        return sorted(alarms, key=lambda a: a.kind != "crisis")
+        return alarms
