@@ -307,6 +307,14 @@ def speed_section(speed: list[dict[str, Any]]) -> str:
         "(the interpreter with its libraries alone takes the *baseline*).",
         "",
     ]
+    if any(row.get("model") for row in speed):
+        lines += [
+            "The engine runs as shipped, with the sentence model (the crisis and red-flag "
+            "checks by meaning and the reranker): building it encodes every phrasing. "
+            "`python -m benchmarks.speed --entries N --words-only` measures the engine "
+            "without it (`CRISIS_SIMILARITY=false`).",
+            "",
+        ]
     rows = []
     for row in speed:
         rows.append(
