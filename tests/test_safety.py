@@ -641,3 +641,14 @@ def test_a_decimal_point_does_not_end_a_clause(knowledge: Knowledge) -> None:
     assert [a.rule_id for a in check.check("fever of 38.5 since the injection")] == [
         "fever-after-injection"
     ]
+
+
+def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
+    safety = knowledge.safety.model_copy(
+        update={"shorthand": {"can not": "cant", "can not even": "cannoteven"}}
+    )
+    terms = dict(safety.terms)
+    terms["foot-drop"] = ["cannoteven lift my foot"]
+    safety = safety.model_copy(update={"terms": terms})
+    found = [a.rule_id for a in SafetyCheck(safety).check("I can not even lift my foot")]
+    assert "foot-drop" in found

@@ -74,6 +74,8 @@ class _Shorthand:
             else:
                 run = (tuple(short_words), full_words[0])
                 self._runs.setdefault(short_words[0], []).append(run)
+        for runs in self._runs.values():  # longest first, as synonyms are replaced
+            runs.sort(key=lambda run: -len(run[0]))
 
     def rewrite(
         self, tokens: list[str], clause: list[int], *, join: bool = True
