@@ -473,6 +473,18 @@ def test_other_condition_named_by_a_phrasing_warns(make_kb: MakeKb) -> None:
     )
 
 
+def test_back_in_passing_phrase_without_a_back_word_warns(make_kb: MakeKb) -> None:
+    matching = (
+        "answer_threshold: 40\nclarify_threshold: 40\nclarify_margin: 2\n"
+        "about_the_back: [back, spine]\n"
+        "back_in_passing:\n  - call me back\n  - grow bakc\n"
+    )
+    assert only_problem(make_kb({"matching.yaml": matching})) == (
+        "kb/matching.yaml:7: warning: 'grow bakc' holds no word of about_the_back, so it "
+        "changes nothing: back_in_passing lists phrases where a back word means something else"
+    )
+
+
 def test_every_problem_is_reported_at_once(make_kb: MakeKb) -> None:
     broken = FAQ.replace("related: [costs]", "related: [nope]")
     broken = broken.replace("section: Second Heading", "section: Nowhere")

@@ -32,7 +32,7 @@ from bot.knowledge.schema import (
 )
 from bot.knowledge.source_text import SourceText
 from bot.normalize import Normalizer
-from bot.text import fold, words
+from bot.text import fold, phrase_pattern, words
 
 if TYPE_CHECKING:
     from bot.knowledge.loader import Parsed
@@ -623,6 +623,24 @@ def check_other_conditions(ctx: Context) -> Iterator[Problem]:
                 )
 
 
+def check_back_in_passing(ctx: Context) -> Iterator[Problem]:
+    """A ``back_in_passing`` phrase with no word of ``about_the_back`` never takes a back
+    word out of a message, so it does nothing: most likely a typo in the phrase."""
+    if ctx.matching is None:
+        return
+    model = ctx.matching.model
+    back = phrase_pattern(model.about_the_back)
+    for position, phrase in enumerate(model.back_in_passing):
+        if back is None or back.search(" ".join(words(phrase))) is None:
+            yield Problem(
+                ctx.matching.display,
+                ctx.matching.doc.line_of(("back_in_passing", position)),
+                f"'{phrase}' holds no word of about_the_back, so it changes nothing: "
+                "back_in_passing lists phrases where a back word means something else",
+                Severity.WARNING,
+            )
+
+
 def check_messages(ctx: Context) -> Iterator[Problem]:
     if ctx.messages is None:
         return
@@ -674,6 +692,7 @@ CHECKS = (
     check_matching,
     check_not_covered,
     check_other_conditions,
+    check_back_in_passing,
     check_messages,
     check_quote_folding,
 )
