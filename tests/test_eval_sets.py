@@ -47,6 +47,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-24-safety.yaml",
     ROOT / "tests" / "eval" / "dev-blind-25.yaml",
     ROOT / "tests" / "eval" / "dev-blind-26.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-27.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets

@@ -59,12 +59,19 @@ def _is_count(token: str) -> bool:
 
 class _Shorthand:
     """Texting shorthand read as the word it stands for ("2" -> "to", "cnt" -> "cant"),
-    and split spellings read as one word ("can not" -> "cant"), the same way in messages
-    and in the phrases staff write."""
+    and the two spellings of a negation ("can not" and "cant") read alike, the same way
+    in messages and in the phrases staff write.
+
+    A message is read twice: with every such pair joined ("he did not pass urine" meets
+    "didnt pass urine") and with every one split ("I can not wake him up" and "I cant wake
+    him up" both meet "not wake up"). Phrases are compiled in both forms, so each reading
+    meets every phrase, and a negation or an ``unless`` that switches a rule off does so
+    in both readings alike."""
 
     def __init__(self, pairs: Mapping[str, str]) -> None:
         self._words: dict[str, str] = {}
         self._runs: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._splits: dict[str, tuple[str, ...]] = {}
         for short, full in pairs.items():
             short_words, full_words = words(short), words(full)
             if not short_words or len(full_words) != 1:
@@ -74,6 +81,7 @@ class _Shorthand:
             else:
                 run = (tuple(short_words), full_words[0])
                 self._runs.setdefault(short_words[0], []).append(run)
+                self._splits.setdefault(full_words[0], tuple(short_words))
         for runs in self._runs.values():  # longest first, as synonyms are replaced
             runs.sort(key=lambda run: -len(run[0]))
 
@@ -81,7 +89,7 @@ class _Shorthand:
         self, tokens: list[str], clause: list[int], *, join: bool = True
     ) -> tuple[list[str], list[int]]:
         """``tokens`` rewritten, with the clause number of each word kept alongside;
-        ``join=False`` leaves split spellings as they are."""
+        ``join=False`` splits what ``join=True`` joins."""
         out: list[str] = []
         out_clause: list[int] = []
         at = 0
@@ -94,8 +102,10 @@ class _Shorthand:
                     at = end
                     break
             else:
-                out.append(self._words.get(tokens[at], tokens[at]))
-                out_clause.append(clause[at])
+                word = self._words.get(tokens[at], tokens[at])
+                split = () if join else self._splits.get(word, ())
+                out.extend(split or (word,))
+                out_clause.extend([clause[at]] * (len(split) or 1))
                 at += 1
         return out, out_clause
 
@@ -108,10 +118,12 @@ class _Pattern:
     tokens: tuple[str, ...]
 
     @classmethod
-    def parse(cls, phrase: str, shorthand: _Shorthand | None = None) -> _Pattern:
+    def parse(
+        cls, phrase: str, shorthand: _Shorthand | None = None, *, join: bool = True
+    ) -> _Pattern:
         """``shorthand`` rewrites whole words the way messages are rewritten, so that
         a phrase written "cannot feel" or "can not feel" still meets a message read as
-        "cant feel"."""
+        "cant feel", and ``join=False`` one read as "can not feel"."""
         parts: list[str] = []
         for raw in phrase.lower().split():
             if raw == COUNT:
@@ -122,7 +134,7 @@ class _Pattern:
             if core and raw.endswith("*"):
                 parts[-1] += "*"  # a wildcard stem is not a word: shorthand leaves it
         if shorthand is not None:
-            parts = shorthand.rewrite(parts, [0] * len(parts))[0]
+            parts = shorthand.rewrite(parts, [0] * len(parts), join=join)[0]
         return cls(tuple(parts))
 
     def match_end(self, tokens: list[str], start: int, fillers: frozenset[str]) -> int | None:
@@ -221,16 +233,26 @@ class SafetyCheck:
         fillers = frozenset(w for phrase in safety.fillers for w in words(phrase))
         self._shorthand = _Shorthand(safety.shorthand)
 
-        def parse(phrase: str) -> _Pattern:
-            return _Pattern.parse(phrase, self._shorthand)
+        def forms(phrase: str) -> set[_Pattern]:
+            """The phrase joined and split, for the two readings of a message."""
+            return {_Pattern.parse(phrase, self._shorthand, join=j) for j in (True, False)}
 
         self._terms = _PhraseIndex(
-            ((name, parse(phrase)) for name, phrases in safety.terms.items() for phrase in phrases),
+            (
+                (name, form)
+                for name, phrases in safety.terms.items()
+                for phrase in phrases
+                for form in forms(phrase)
+            ),
             fillers,
         )
-        self._idioms = _PhraseIndex((("idiom", parse(p)) for p in safety.never_alarm), fillers)
+        self._idioms = _PhraseIndex(
+            (("idiom", form) for p in safety.never_alarm for form in forms(p)), fillers
+        )
         negation = safety.negation
-        self._negations = _PhraseIndex(("negation", parse(p)) for p in negation.triggers)
+        self._negations = _PhraseIndex(
+            ("negation", form) for p in negation.triggers for form in forms(p)
+        )
         self._negation_scope = negation.scope
         self._negation_pass = frozenset(w for p in negation.pass_over for w in words(p))
         self._not_negated_before = frozenset(w for p in negation.not_before for w in words(p))
@@ -240,10 +262,14 @@ class SafetyCheck:
         )
         cancel = safety.unless_cancelled
         self._unless_cancel_before = frozenset(w for p in cancel.before for w in words(p))
-        self._unless_cancel_after = tuple(" ".join(words(p)) for p in cancel.after)
+        self._unless_cancel_after = tuple(
+            {" ".join(form.tokens) for p in cancel.after for form in forms(p)}
+        )
         self._unless_window = cancel.window
         self._unless = {
-            rule.id: _PhraseIndex((("unless", parse(p)) for p in rule.unless), fillers)
+            rule.id: _PhraseIndex(
+                (("unless", form) for p in rule.unless for form in forms(p)), fillers
+            )
             for rule in self._rules
             if rule.unless
         }
@@ -251,15 +277,19 @@ class SafetyCheck:
             token
             for phrases in safety.terms.values()
             for phrase in phrases
-            for token in parse(phrase).tokens
+            for form in forms(phrase)
+            for token in form.tokens
             if not token.endswith("*") and token != COUNT
         }
         self._prefixes = tuple(
-            token[:-1]
-            for phrases in safety.terms.values()
-            for phrase in phrases
-            for token in parse(phrase).tokens
-            if token.endswith("*")
+            {
+                token[:-1]
+                for phrases in safety.terms.values()
+                for phrase in phrases
+                for form in forms(phrase)
+                for token in form.tokens
+                if token.endswith("*")
+            }
         )
         self._fuzzy_prefixes = tuple(
             sorted(
@@ -376,14 +406,14 @@ class SafetyCheck:
     def check(self, text: str) -> list[Alarm]:
         """Every rule that fires, crisis first; an empty list means no alarm.
 
-        A split spelling is read both as written and joined, and a rule fires if it
-        fires on either reading: "can not pee" must meet "cant pee", and "I can not
-        wake him up" must still meet "not wake up"."""
+        The message is read with negations split and joined (see :class:`_Shorthand`),
+        and a rule fires if it fires on either reading: "can not pee" must meet "cant
+        pee", and "I cant wake him up" must still meet "not wake up"."""
         raw, clause = self._clauses(text)
-        as_written = self._shorthand.rewrite(raw, clause, join=False)
-        alarms = self._alarms(*as_written)
+        split = self._shorthand.rewrite(raw, clause, join=False)
+        alarms = self._alarms(*split)
         joined = self._shorthand.rewrite(raw, clause)
-        if joined[0] != as_written[0]:
+        if joined[0] != split[0]:
             fired = {alarm.rule_id for alarm in alarms}
             alarms += [a for a in self._alarms(*joined) if a.rule_id not in fired]
         return sorted(alarms, key=lambda a: a.kind != "crisis")
