@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import Engine, ReplyKind
-from bot.engine.safety import SafetyCheck, _Shorthand
+from bot.engine.safety import SafetyCheck
 from bot.knowledge import Knowledge
 from bot.knowledge.schema import SafetyFile, SafetyRule
 
@@ -426,59 +426,70 @@ def test_a_split_cannot_is_read_as_one_word(knowledge: Knowledge, message: str) 
     assert SafetyCheck(safety).check(message) == []
 
 
-def test_a_contracted_negation_is_also_read_split(knowledge: Knowledge) -> None:
-    """Read split, "isn't picking up" meets the phrase "not picking up"."""
-    message = "she texted me goodbye last night and she isn't picking up"
+def test_a_split_spelling_is_also_read_as_written(knowledge: Knowledge) -> None:
+    """Joined, "can not wake up" loses the "not wake up" a crisis phrase needs."""
+    message = "i can not wake up my husband after he took his pills"
     assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}
-    no_split = {k: v for k, v in knowledge.safety.shorthand.items() if k != "is not"}
-    safety = knowledge.safety.model_copy(update={"shorthand": no_split})
-    assert SafetyCheck(safety).check(message) == []
 
 
 @pytest.mark.parametrize(
     "message",
     [
-        # written out or contracted, a negation denies in both readings
-        "What causes back pain that lasts for years? I did not have an accident.",
-        "What causes back pain that lasts for years? I didn't have an accident.",
-        # "not", after she's, he's, it's, isn't ...
+        # "not" after is, isn't, she's, it's ... denies what follows
         "she's not incontinent or anything, just stiff every morning",
         "he is not incontinent and his legs are not numb",
         "a bit of numbness in her calf but it's not getting any worse, same as always",
-        # unable to wake up is not a wish not to wake up
-        "I can't wake up in the mornings without pain",
-        "I couldn't wake up this morning, slept through my alarm",
-        "the stiffness does not wake me up at night anymore",
+        # a negation that holds the symptom's first word denies it
+        "I haven't lost control of my bladder or bowels",
+        "I didn't fall, I just woke up with back pain",
+        "I haven't noticed any numbness around my bum",
+        # numb in feeling, not in body
         "numb to it all after 15 years of back pain, how does the treatment work",
+        # pills that do not work, sleep that is better: not an overdose
+        "the pain is unresponsive to tramadol, what are my options",
+        "since starting naproxen im not waking up with pain",
     ],
 )
-def test_negations_in_either_spelling(knowledge: Knowledge, message: str) -> None:
+def test_more_denials_raise_no_alarm(knowledge: Knowledge, message: str) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == []
 
 
 @pytest.mark.parametrize(
     ("message", "rule"),
     [
-        ("he did not pass urine today and his back is bad", "bladder-bowel-control"),
-        ("I could not feel the toilet paper when I wiped", "wiping-feels-different"),
-        ("my legs will not hold me up since my back went", "both-legs"),
-        ("i can not wake up my husband after he took his pills", "cant-wake-after-pills"),
-        ("my husband won't wake up after taking his pills", "cant-wake-after-pills"),
-        ("I hope I do not wake up tomorrow", "self-harm"),
-        ("every night I pray I just won't wake up", "self-harm"),
+        # a symptom phrase that starts with the "not" of "he's not" is the symptom
+        ("he's not passing urine and he's in agony with his back", "bladder-bowel-control"),
+        ("I'm not in control of my bladder anymore", "bladder-bowel-control"),
+        ("she's not had a wee all day and her back is really bad", "bladder-bowel-control"),
+        ("my husband did not pass urine all day yesterday, back agony", "bladder-bowel-control"),
+        ("I wasnt able to pee all night, back pain is horrible", "bladder-bowel-control"),
+        ("hes not well, temperature of 39 since the injection", "fever-after-injection"),
+        # "never had ... before" is news, not a denial; "not on chemo" is no denial
+        ("I never had numbness in both legs before today", "both-legs-numb"),
+        ("I'm not on chemo anymore but I've got new back pain that won't go", "cancer-history"),
+        # someone who cannot be woken after pills
+        ("i cant wake up my husband after he took his pills", "cant-wake-after-pills"),
+        ("mum took a load of her tablets and now she's not waking up", "cant-wake-after-pills"),
     ],
 )
-def test_written_out_negations_meet_contracted_phrases(
+def test_denial_words_inside_a_symptom_still_alarm(
     knowledge: Knowledge, message: str, rule: str
 ) -> None:
     assert rule in [a.rule_id for a in SafetyCheck(knowledge.safety).check(message)]
 
 
-def test_a_joined_shorthand_stays_within_its_clause() -> None:
-    shorthand = _Shorthand({"can not": "cant"})
-    tokens = ["i", "can", "not", "pee"]
-    assert shorthand.rewrite(tokens, [0, 0, 1, 1])[0] == tokens
-    assert shorthand.rewrite(tokens, [0, 0, 0, 0])[0] == ["i", "cant", "pee"]
+def test_waking_a_sleepy_relative_for_tablets_is_not_an_overdose(knowledge: Knowledge) -> None:
+    message = "my son won't wake up for school since he started sertraline"
+    assert "cant-wake-after-pills" not in [
+        a.rule_id for a in SafetyCheck(knowledge.safety).check(message)
+    ]
+
+
+def test_a_joined_shorthand_stays_within_its_clause(knowledge: Knowledge) -> None:
+    safety = knowledge.safety.model_copy(update={"shorthand": {"can not": "cant"}})
+    check = SafetyCheck(safety)
+    assert check.check("back pain, I can. not pee since monday") == []
+    assert check.check("back pain, I can not pee since monday") != []
 
 
 @pytest.mark.parametrize(
@@ -685,14 +696,12 @@ def test_a_decimal_point_does_not_end_a_clause(knowledge: Knowledge) -> None:
     ]
 
 
-def test_the_longest_joined_spelling_wins() -> None:
-    shorthand = _Shorthand({"can not": "cant", "can not even": "cannoteven"})
-    tokens = ["i", "can", "not", "even", "lift", "my", "foot"]
-    assert shorthand.rewrite(tokens, [0] * len(tokens))[0] == [
-        "i",
-        "cannoteven",
-        "lift",
-        "my",
-        "foot",
-    ]
-    assert shorthand.rewrite(["cant"], [0], join=False)[0] == ["can", "not"]
+def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
+    safety = knowledge.safety.model_copy(
+        update={"shorthand": {"can not": "cant", "can not even": "cannoteven"}}
+    )
+    terms = dict(safety.terms)
+    terms["foot-drop"] = ["cannoteven lift my foot"]
+    safety = safety.model_copy(update={"terms": terms})
+    found = [a.rule_id for a in SafetyCheck(safety).check("I can not even lift my foot")]
+    assert "foot-drop" in found

@@ -59,19 +59,12 @@ def _is_count(token: str) -> bool:
 
 class _Shorthand:
     """Texting shorthand read as the word it stands for ("2" -> "to", "cnt" -> "cant"),
-    and the two spellings of a negation ("can not" and "cant") read alike, the same way
-    in messages and in the phrases staff write.
-
-    A message is read twice: with every such pair joined ("he did not pass urine" meets
-    "didnt pass urine") and with every one split ("I can not wake him up" and "I cant wake
-    him up" both meet "not wake up"). Phrases are compiled in both forms, so each reading
-    meets every phrase, and a negation or an ``unless`` that switches a rule off does so
-    in both readings alike."""
+    and split spellings read as one word ("can not" -> "cant"), the same way in messages
+    and in the phrases staff write."""
 
     def __init__(self, pairs: Mapping[str, str]) -> None:
         self._words: dict[str, str] = {}
         self._runs: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        self._splits: dict[str, tuple[str, ...]] = {}
         for short, full in pairs.items():
             short_words, full_words = words(short), words(full)
             if not short_words or len(full_words) != 1:
@@ -81,7 +74,6 @@ class _Shorthand:
             else:
                 run = (tuple(short_words), full_words[0])
                 self._runs.setdefault(short_words[0], []).append(run)
-                self._splits.setdefault(full_words[0], tuple(short_words))
         for runs in self._runs.values():  # longest first, as synonyms are replaced
             runs.sort(key=lambda run: -len(run[0]))
 
@@ -89,7 +81,7 @@ class _Shorthand:
         self, tokens: list[str], clause: list[int], *, join: bool = True
     ) -> tuple[list[str], list[int]]:
         """``tokens`` rewritten, with the clause number of each word kept alongside;
-        ``join=False`` splits what ``join=True`` joins."""
+        ``join=False`` leaves split spellings as they are."""
         out: list[str] = []
         out_clause: list[int] = []
         at = 0
@@ -102,10 +94,8 @@ class _Shorthand:
                     at = end
                     break
             else:
-                word = self._words.get(tokens[at], tokens[at])
-                split = () if join else self._splits.get(word, ())
-                out.extend(split or (word,))
-                out_clause.extend([clause[at]] * (len(split) or 1))
+                out.append(self._words.get(tokens[at], tokens[at]))
+                out_clause.append(clause[at])
                 at += 1
         return out, out_clause
 
@@ -118,12 +108,10 @@ class _Pattern:
     tokens: tuple[str, ...]
 
     @classmethod
-    def parse(
-        cls, phrase: str, shorthand: _Shorthand | None = None, *, join: bool = True
-    ) -> _Pattern:
+    def parse(cls, phrase: str, shorthand: _Shorthand | None = None) -> _Pattern:
         """``shorthand`` rewrites whole words the way messages are rewritten, so that
         a phrase written "cannot feel" or "can not feel" still meets a message read as
-        "cant feel", and ``join=False`` one read as "can not feel"."""
+        "cant feel"."""
         parts: list[str] = []
         for raw in phrase.lower().split():
             if raw == COUNT:
@@ -134,7 +122,7 @@ class _Pattern:
             if core and raw.endswith("*"):
                 parts[-1] += "*"  # a wildcard stem is not a word: shorthand leaves it
         if shorthand is not None:
-            parts = shorthand.rewrite(parts, [0] * len(parts), join=join)[0]
+            parts = shorthand.rewrite(parts, [0] * len(parts))[0]
         return cls(tuple(parts))
 
     def match_end(self, tokens: list[str], start: int, fillers: frozenset[str]) -> int | None:
@@ -233,26 +221,16 @@ class SafetyCheck:
         fillers = frozenset(w for phrase in safety.fillers for w in words(phrase))
         self._shorthand = _Shorthand(safety.shorthand)
 
-        def forms(phrase: str) -> set[_Pattern]:
-            """The phrase joined and split, for the two readings of a message."""
-            return {_Pattern.parse(phrase, self._shorthand, join=j) for j in (True, False)}
+        def parse(phrase: str) -> _Pattern:
+            return _Pattern.parse(phrase, self._shorthand)
 
         self._terms = _PhraseIndex(
-            (
-                (name, form)
-                for name, phrases in safety.terms.items()
-                for phrase in phrases
-                for form in forms(phrase)
-            ),
+            ((name, parse(phrase)) for name, phrases in safety.terms.items() for phrase in phrases),
             fillers,
         )
-        self._idioms = _PhraseIndex(
-            (("idiom", form) for p in safety.never_alarm for form in forms(p)), fillers
-        )
+        self._idioms = _PhraseIndex((("idiom", parse(p)) for p in safety.never_alarm), fillers)
         negation = safety.negation
-        self._negations = _PhraseIndex(
-            ("negation", form) for p in negation.triggers for form in forms(p)
-        )
+        self._negations = _PhraseIndex(("negation", parse(p)) for p in negation.triggers)
         self._negation_scope = negation.scope
         self._negation_pass = frozenset(w for p in negation.pass_over for w in words(p))
         self._not_negated_before = frozenset(w for p in negation.not_before for w in words(p))
@@ -262,14 +240,10 @@ class SafetyCheck:
         )
         cancel = safety.unless_cancelled
         self._unless_cancel_before = frozenset(w for p in cancel.before for w in words(p))
-        self._unless_cancel_after = tuple(
-            {" ".join(form.tokens) for p in cancel.after for form in forms(p)}
-        )
+        self._unless_cancel_after = tuple(" ".join(words(p)) for p in cancel.after)
         self._unless_window = cancel.window
         self._unless = {
-            rule.id: _PhraseIndex(
-                (("unless", form) for p in rule.unless for form in forms(p)), fillers
-            )
+            rule.id: _PhraseIndex((("unless", parse(p)) for p in rule.unless), fillers)
             for rule in self._rules
             if rule.unless
         }
@@ -277,19 +251,15 @@ class SafetyCheck:
             token
             for phrases in safety.terms.values()
             for phrase in phrases
-            for form in forms(phrase)
-            for token in form.tokens
+            for token in parse(phrase).tokens
             if not token.endswith("*") and token != COUNT
         }
         self._prefixes = tuple(
-            {
-                token[:-1]
-                for phrases in safety.terms.values()
-                for phrase in phrases
-                for form in forms(phrase)
-                for token in form.tokens
-                if token.endswith("*")
-            }
+            token[:-1]
+            for phrases in safety.terms.values()
+            for phrase in phrases
+            for token in parse(phrase).tokens
+            if token.endswith("*")
         )
         self._fuzzy_prefixes = tuple(
             sorted(
@@ -346,8 +316,11 @@ class SafetyCheck:
         term_starts = {start for start, _, _ in terms}
         denied: set[int] = set()
         for start, end, _ in self._negations.find(tokens):
-            if start in term_starts:  # "no feeling", "no control": a symptom, not a denial
+            # A symptom phrase that starts with the negation ("no feeling") or with the
+            # "not" that ends it ("he's *not passing urine*") is the symptom, not a denial.
+            if start in term_starts or (tokens[end - 1] == "not" and end - 1 in term_starts):
                 continue
+            denied.update(range(start + 1, end))  # "I haven't *lost control*"
             if end < len(tokens) and tokens[end] in self._not_negated_before:
                 continue
             counted = 0
@@ -406,14 +379,14 @@ class SafetyCheck:
     def check(self, text: str) -> list[Alarm]:
         """Every rule that fires, crisis first; an empty list means no alarm.
 
-        The message is read with negations split and joined (see :class:`_Shorthand`),
-        and a rule fires if it fires on either reading: "can not pee" must meet "cant
-        pee", and "I cant wake him up" must still meet "not wake up"."""
+        A split spelling is read both as written and joined, and a rule fires if it
+        fires on either reading: "can not pee" must meet "cant pee", and "I can not
+        wake him up" must still meet "not wake up"."""
         raw, clause = self._clauses(text)
-        split = self._shorthand.rewrite(raw, clause, join=False)
-        alarms = self._alarms(*split)
+        as_written = self._shorthand.rewrite(raw, clause, join=False)
+        alarms = self._alarms(*as_written)
         joined = self._shorthand.rewrite(raw, clause)
-        if joined[0] != split[0]:
+        if joined[0] != as_written[0]:
             fired = {alarm.rule_id for alarm in alarms}
             alarms += [a for a in self._alarms(*joined) if a.rule_id not in fired]
         return sorted(alarms, key=lambda a: a.kind != "crisis")
