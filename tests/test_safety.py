@@ -448,6 +448,8 @@ def test_a_split_spelling_is_also_read_as_written(knowledge: Knowledge) -> None:
         # pills that do not work, sleep that is better: not an overdose
         "the pain is unresponsive to tramadol, what are my options",
         "since starting naproxen im not waking up with pain",
+        # asking for reassurance is a question about a symptom
+        "So the injection won't cause cancer in my spine?",
     ],
 )
 def test_more_denials_raise_no_alarm(knowledge: Knowledge, message: str) -> None:
@@ -466,6 +468,11 @@ def test_more_denials_raise_no_alarm(knowledge: Knowledge, message: str) -> None
         ("hes not well, temperature of 39 since the injection", "fever-after-injection"),
         # "never had ... before" is news, not a denial; "not on chemo" is no denial
         ("I never had numbness in both legs before today", "both-legs-numb"),
+        (
+            "the doctor said the injection wouldnt cause bladder problems but now i cant "
+            "control my bladder",
+            "bladder-bowel-control",
+        ),
         ("I'm not on chemo anymore but I've got new back pain that won't go", "cancer-history"),
         # someone who cannot be woken after pills
         ("i cant wake up my husband after he took his pills", "cant-wake-after-pills"),
