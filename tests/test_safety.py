@@ -450,6 +450,9 @@ def test_a_split_spelling_is_also_read_as_written(knowledge: Knowledge) -> None:
         "since starting naproxen im not waking up with pain",
         # asking for reassurance is a question about a symptom
         "So the injection won't cause cancer in my spine?",
+        # waking up as sleep, not as a wish to die
+        "I go to bed at 10 and dont wake up till 7 now, much better",
+        "I try not to wake up the kids when I get up early for work",
     ],
 )
 def test_more_denials_raise_no_alarm(knowledge: Knowledge, message: str) -> None:
@@ -468,6 +471,8 @@ def test_more_denials_raise_no_alarm(knowledge: Knowledge, message: str) -> None
         ("hes not well, temperature of 39 since the injection", "fever-after-injection"),
         # "never had ... before" is news, not a denial; "not on chemo" is no denial
         ("I never had numbness in both legs before today", "both-legs-numb"),
+        ("legs aren't holding my weight, both of them", "both-legs"),
+        ("honestly it would be a relief if I didn't wake up", "self-harm"),
         (
             "the doctor said the injection wouldnt cause bladder problems but now i cant "
             "control my bladder",
