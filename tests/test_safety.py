@@ -6,8 +6,10 @@ import pytest
 
 from bot.engine import Engine, ReplyKind
 from bot.engine.safety import SafetyCheck
+from bot.evaluation import load_cases
 from bot.knowledge import Knowledge
 from bot.knowledge.schema import SafetyFile, SafetyRule
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -717,3 +719,20 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     safety = safety.model_copy(update={"terms": terms})
     found = [a.rule_id for a in SafetyCheck(safety).check("I can not even lift my foot")]
     assert "foot-drop" in found
+
+
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 627 of 688 right
+# when they were last tuned on. A fall below the floor is a regression to look at.
+PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
+PROBES_FLOOR = 620
+
+
+def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
+    check = SafetyCheck(knowledge.safety)
+    right = 0
+    cases = load_cases(PROBES)
+    for case in cases:
+        alarms = check.check(case.ask)
+        kind = alarms[0].kind if alarms else "any"
+        right += kind == case.expect[0]
+    assert right >= PROBES_FLOOR, f"{right} of {len(cases)} reviewer probes right"
