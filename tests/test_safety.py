@@ -6,7 +6,7 @@ import pytest
 
 from bot.engine import Engine, ReplyKind
 from bot.engine.safety import SafetyCheck
-from bot.evaluation import load_cases
+from bot.evaluation import Prediction, evaluate, load_cases
 from bot.knowledge import Knowledge
 from bot.knowledge.schema import SafetyFile, SafetyRule
 from tests.conftest import ROOT
@@ -473,6 +473,8 @@ def test_more_denials_raise_no_alarm(knowledge: Knowledge, message: str) -> None
         ("hes not well, temperature of 39 since the injection", "fever-after-injection"),
         # "never had ... before" is news, not a denial; "not on chemo" is no denial
         ("I never had numbness in both legs before today", "both-legs-numb"),
+        ("I'm not on chemo anymore but I've got new back pain that won't go", "cancer-history"),
+        # wordings the reviewers' probes found missing
         ("legs aren't holding my weight, both of them", "both-legs"),
         ("honestly it would be a relief if I didn't wake up", "self-harm"),
         (
@@ -480,7 +482,6 @@ def test_more_denials_raise_no_alarm(knowledge: Knowledge, message: str) -> None
             "control my bladder",
             "bladder-bowel-control",
         ),
-        ("I'm not on chemo anymore but I've got new back pain that won't go", "cancer-history"),
         # someone who cannot be woken after pills
         ("i cant wake up my husband after he took his pills", "cant-wake-after-pills"),
         ("mum took a load of her tablets and now she's not waking up", "cant-wake-after-pills"),
@@ -729,10 +730,11 @@ PROBES_FLOOR = 620
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
     check = SafetyCheck(knowledge.safety)
-    right = 0
-    cases = load_cases(PROBES)
-    for case in cases:
-        alarms = check.check(case.ask)
-        kind = alarms[0].kind if alarms else "any"
-        right += kind == case.expect[0]
-    assert right >= PROBES_FLOOR, f"{right} of {len(cases)} reviewer probes right"
+
+    def rules_only(message: str) -> Prediction:
+        alarms = check.check(message)
+        return Prediction(alarms[0].kind if alarms else "no_match", None, ())
+
+    report = evaluate(rules_only, load_cases(PROBES))
+    right = len(report.outcomes) - len(report.failures)
+    assert right >= PROBES_FLOOR, f"{right} of {len(report.outcomes)} reviewer probes right"
