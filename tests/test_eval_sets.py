@@ -48,6 +48,8 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-25.yaml",
     ROOT / "tests" / "eval" / "dev-blind-26.yaml",
     ROOT / "tests" / "eval" / "dev-blind-27.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-28.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-29.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -78,7 +80,11 @@ NO_ANSWER_FLOOR = 0.85
 # examples that silenced "im dead tired of taking pills every day" and a question about
 # a headache after a lumbar puncture also silenced "tired of taking pills every day,
 # thinking of taking them all" and "the headache after my lumbar puncture is
-# unbearable". An urgent or
+# unbearable". From blind set 29: a fall "not hurt" in another clause keeps its note (a
+# denial in one clause must not silence "... not hurt at first, but now I can't feel my
+# legs" in the next); a neighbour's infection after stem cells reads like a relative's
+# report; and the check by meaning hears "feeling when I wipe" and "hot ... after the
+# injection" without their "is normal" and "bath". An urgent or
 # crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -111,6 +117,10 @@ KNOWN_FALSE_ALARMS = {
     "went for the stem cells how long is the recovery?",
     "im dead tired of taking pills every day",
     "headache after a lumbar puncture how long does it last",
+    "slipped on some ice yesterday, landed on my hands, not hurt, back is the same as usual",
+    "my neighbour had stem cells done in Turkey and got an infection, how common is that?",
+    "Feeling when I wipe is normal, the GP checked. I've still got a bulging disc though.",
+    "a hot bath really helps my back, is heat ok after the stem cell injection?",
 }
 
 

@@ -722,10 +722,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 627 of 688 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 933 of 993 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 620
+PROBES_FLOOR = 925
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
@@ -738,3 +738,53 @@ def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
     report = evaluate(rules_only, load_cases(PROBES))
     right = len(report.outcomes) - len(report.failures)
     assert right >= PROBES_FLOOR, f"{right} of {len(report.outcomes)} reviewer probes right"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "cancelling my injection, back pain is a bit better",  # not "cancer"
+        "my legs are fine, theyre not numb",  # "theyre" is the trigger's, not "there"
+    ],
+)
+def test_real_words_and_the_files_own_words_are_not_typos(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == [], message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I don't have any feeling between my legs",
+        "I have not had a wee since this morning",
+        "if the stem cells fail I've already worked out how I'll do it",
+        "she isnt responding and there are empty tablet strips everywhere",
+        "it's a tearing pain that goes through to my back",
+        "fell off a ladder onto concrete, lower back pain ever since",
+        "I keep thinking about swallowing my pills and not waking up",
+        "my testis is numb since my back went",
+        # a never_alarm sleep phrase must not swallow the words a crisis phrase needs
+        "I don't want to wake up in the mornings anymore, what's the point",
+        "he won't wake up even when I shake him, he took all his pills",
+    ],
+)
+def test_wordings_from_the_new_sets_and_the_probes_alarm(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert SafetyCheck(knowledge.safety).check(message), message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I don't know how I'd do it without my physio",
+        "didnt wee in the night for once, the new pillow helps",
+        "she isn't responding to the tablets at all, can she go up a dose?",
+        "my leg feels unresponsive since starting pregabalin",
+        "I fell off a horse as a youngster and my back has clicked ever since",
+        "the pills mean the pain won't wake me up",
+    ],
+)
+def test_everyday_wordings_near_the_new_phrases(knowledge: Knowledge, message: str) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == [], message

@@ -29,7 +29,9 @@ AlarmKind = Literal["urgent", "crisis"]
 _MIN_TYPO_LENGTH = 6
 _TWO_EDITS_LENGTH = 9
 _MIN_PREFIX = 3
-# Words at least this common in English are real words, not typos ("weekend").
+# Words at least this common in English are real words, not typos ("weekend"). Rarer
+# ones may be typos ("bladders" for "bladder's", "overdoes"), but only words missing
+# from the English word list are read as a wildcard stem: "cancelling" is not "cancer*".
 _REAL_WORD_ZIPF = 3.0
 # Wildcard stems this long are also typo targets: "weekness" -> "weak*".
 _MIN_FUZZY_PREFIX = 4
@@ -266,7 +268,24 @@ class SafetyCheck:
                 {p for p in self._prefixes if len(p) >= _MIN_FUZZY_PREFIX}, key=len, reverse=True
             )
         )
-        self._known = frozenset(vocabulary) | frozenset(known_words)
+        # Every word written anywhere in the file is a real word to the typo corrector, or
+        # "theyre" (in the trigger "theyre not") would be read as "there" and deny nothing.
+        written = {
+            token
+            for phrase in (
+                *negation.triggers,
+                *negation.pass_over,
+                *negation.not_before,
+                *negation.stop_at,
+                *safety.never_alarm,
+                *(p for rule in self._rules for p in rule.unless),
+                *cancel.before,
+                *cancel.after,
+            )
+            for token in parse(phrase).tokens
+            if not token.endswith("*") and token != COUNT
+        }
+        self._known = frozenset(vocabulary) | written | frozenset(known_words)
         self._by_letter: dict[str, list[str]] = {}
         for word in sorted(vocabulary):
             if len(word) >= _MIN_TYPO_LENGTH - 1:
@@ -291,7 +310,7 @@ class SafetyCheck:
             distance = OSA.distance(token, candidate, score_cutoff=limit)
             if distance < best_distance:
                 best, best_distance = candidate, distance
-        if best_distance > limit:
+        if best_distance > limit and frequency is None:
             best = self._fuzzy_prefix(token) or best
         if len(self._corrections) < 50_000:
             self._corrections[token] = best
