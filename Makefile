@@ -21,5 +21,8 @@ lint: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m bot check knowledge
 
+# Two test processes (pytest-xdist): the evaluation-set tests run every dev message
+# through the sentence model, and one process took about 17 minutes. Two, not one per
+# core: each process holds its own copy of the model (about 0.7 GB).
 test: lint check
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
