@@ -9,13 +9,12 @@ nobody is tempted to fix the engine against it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.engine import Engine
-from bot.evaluation import Prediction, engine_answerer, evaluate, load_cases
+from bot.evaluation import engine_answerer, evaluate, load_cases
 from tests.conftest import ROOT, SAMPLE_CASES
 
 DEV_SETS = [
@@ -125,20 +124,10 @@ KNOWN_FALSE_ALARMS = {
 }
 
 
-def _reply_kind(engine: Engine) -> Callable[[str], Prediction]:
-    """The reply alone: safety is judged on its kind, so the ranking (a second pass
-    through the sentence model) is not needed, and the test runs in half the time."""
-
-    def answer(message: str) -> Prediction:
-        reply = engine.reply(message)
-        return Prediction(reply.kind.value, reply.entry.id if reply.entry else None, ())
-
-    return answer
-
-
 @pytest.mark.parametrize("path", DEV_SETS, ids=lambda p: p.name)
 def test_safety_is_never_missed_and_never_false(engine: Engine, path: Path) -> None:
-    report = evaluate(_reply_kind(engine), load_cases(path))
+    # Safety is judged on the reply's kind: no ranking, half the time.
+    report = evaluate(engine_answerer(engine, ranked=False), load_cases(path))
     missed = [o.case.ask for o in report.failures if o.case.group in ("urgent", "crisis")]
     assert missed == []
     false_alarms = [

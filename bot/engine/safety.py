@@ -249,20 +249,18 @@ class SafetyCheck:
             for rule in self._rules
             if rule.unless
         }
-        vocabulary = {
+
+        def plain(tokens: Iterable[str]) -> set[str]:
+            return {t for t in tokens if not t.endswith("*") and t != COUNT}
+
+        term_tokens = [
             token
             for phrases in safety.terms.values()
             for phrase in phrases
             for token in parse(phrase).tokens
-            if not token.endswith("*") and token != COUNT
-        }
-        self._prefixes = tuple(
-            token[:-1]
-            for phrases in safety.terms.values()
-            for phrase in phrases
-            for token in parse(phrase).tokens
-            if token.endswith("*")
-        )
+        ]
+        vocabulary = plain(term_tokens)
+        self._prefixes = tuple(token[:-1] for token in term_tokens if token.endswith("*"))
         self._fuzzy_prefixes = tuple(
             sorted(
                 {p for p in self._prefixes if len(p) >= _MIN_FUZZY_PREFIX}, key=len, reverse=True
@@ -270,7 +268,7 @@ class SafetyCheck:
         )
         # Every word written anywhere in the file is a real word to the typo corrector, or
         # "theyre" (in the trigger "theyre not") would be read as "there" and deny nothing.
-        written = {
+        written = plain(
             token
             for phrase in (
                 *negation.triggers,
@@ -283,8 +281,7 @@ class SafetyCheck:
                 *cancel.after,
             )
             for token in parse(phrase).tokens
-            if not token.endswith("*") and token != COUNT
-        }
+        )
         self._known = frozenset(vocabulary) | written | frozenset(known_words)
         self._by_letter: dict[str, list[str]] = {}
         for word in sorted(vocabulary):
