@@ -348,15 +348,64 @@ def test_safety_count_placeholder_syntax(make_kb: MakeKb) -> None:
     """
     found = problems_of(make_kb({"safety.yaml": safety}))
     placeholder = (
-        "the only placeholder is '<count>' (a count from 10 to 999 written in digits, as in "
-        "'took <count>')"
+        "the only placeholder here is '<count>' (a count from 10 to 999 written in digits, as "
+        "in 'took <count>'); term lists are named only inside 'terms'"
     )
     assert found == [
-        f"kb/safety.yaml:2: '<number>': {placeholder}",
+        "kb/safety.yaml:2: unknown term list '<number>': name a list defined under 'terms'",
         "kb/safety.yaml:3: '<count>' alone would match every count: write it with a word, "
         "as in 'took <count>'",
         f"kb/safety.yaml:3: '<cout>': {placeholder}",
         f"kb/safety.yaml:8: '<days>': {placeholder}",
+    ]
+
+
+def test_safety_term_lists_named_inside_phrases(make_kb: MakeKb) -> None:
+    safety = """\
+    terms:
+      relative: [mum, dad]
+      gone: ["<relatve> isnt responding", "<Relative> collapsed", "<relative>> fell"]
+      loop-a: ["<loop-b> here"]
+      loop-b: ["<loop-a> there"]
+      big: ["<many> <many> <many>"]
+      many: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t]
+    rules:
+      - id: r
+        kind: urgent
+        all: [gone, loop-a, big]
+    replies:
+      urgent: Call {emergency_number}.
+      crisis: Call {crisis_line}.
+    """
+    found = problems_of(make_kb({"safety.yaml": safety}))
+    assert found == [
+        "kb/safety.yaml:3: '<relative>>': write '<count>' (a count from 10 to 999 written in "
+        "digits, as in 'took <count>') or a term list's name in lower case, as in '<relative>'",
+        "kb/safety.yaml:3: unknown term list '<relatve>' (did you mean 'relative'?): name a "
+        "list defined under 'terms'",
+        "kb/safety.yaml:5: term lists include each other: loop-a -> loop-b -> loop-a",
+        "kb/safety.yaml:6: this phrase stands for 8,000 phrases (more than 5,000): split it, "
+        "or use the lists in a rule's 'all' instead",
+    ]
+
+
+def test_safety_term_list_named_count(make_kb: MakeKb) -> None:
+    safety = """\
+    terms:
+      count: [ten]
+      pills: ["took <count> pills"]
+    rules:
+      - id: r
+        kind: crisis
+        all: [pills, count]
+    replies:
+      urgent: Call {emergency_number}.
+      crisis: Call {crisis_line}.
+    """
+    found = problems_of(make_kb({"safety.yaml": safety}))
+    assert found == [
+        "kb/safety.yaml:2: a term list cannot be named 'count': '<count>' matches a count; "
+        "choose another name"
     ]
 
 

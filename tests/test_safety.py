@@ -256,6 +256,35 @@ def test_count_stands_for_a_number_from_10_to_999(knowledge: Knowledge) -> None:
     assert not check.check("I took many pills")
 
 
+def test_a_list_named_in_a_phrase_stands_for_each_of_its_phrases(knowledge: Knowledge) -> None:
+    """Staff write "<relative> isnt responding" once instead of one line per relative."""
+    rule = SafetyRule(id="r", kind="urgent", all=["unresponsive"])
+    terms = {
+        "relative": ["mum", "my dad"],
+        "unresponsive": ["<relative> isnt responding", "found <relative> on the floor"],
+    }
+    check = SafetyCheck(knowledge.safety.model_copy(update={"terms": terms, "rules": [rule]}))
+    assert check.check("Mum isn't responding")
+    assert check.check("my dad isnt responding to me")
+    assert check.check("I found mum on the floor")
+    assert not check.check("my sister isnt responding")
+
+
+def test_a_building_block_list_is_not_looked_for_on_its_own(knowledge: Knowledge) -> None:
+    """A list only named inside other lists is not a symptom: its words alone do not count,
+    and "dont have" from a block of denial words still denies."""
+    rule = SafetyRule(id="r", kind="urgent", all=["no-feeling", "place"])
+    terms = {
+        "not-having": ["dont have"],
+        "no-feeling": ["<not-having> any feeling", "numb"],
+        "place": ["legs", "fever"],
+    }
+    check = SafetyCheck(knowledge.safety.model_copy(update={"terms": terms, "rules": [rule]}))
+    assert check.check("I dont have any feeling in my legs")
+    assert not check.check("I dont have a fever")  # denied, not a phrase of no-feeling
+    assert not check.check("I dont have time, my legs ache")
+
+
 def test_crisis_phrases_are_never_denied(knowledge: Knowledge) -> None:
     alarms = SafetyCheck(knowledge.safety).check("no i want to die")
     assert {a.kind for a in alarms} == {"crisis"}

@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 
 from bot.engine.english import zipf
 from bot.knowledge.schema import COUNT_PLACEHOLDER, SafetyFile, SafetyRule
+from bot.knowledge.term_lists import building_blocks, expand_terms
 from bot.text import fold, words
 
 AlarmKind = Literal["urgent", "crisis"]
@@ -226,8 +227,11 @@ class SafetyCheck:
         def parse(phrase: str) -> _Pattern:
             return _Pattern.parse(phrase, self._shorthand)
 
+        expanded, _ = expand_terms(safety.terms)  # the loader refused any problems
+        blocks = building_blocks(safety.terms, {name for r in safety.rules for name in r.all})
+        terms = {name: phrases for name, phrases in expanded.items() if name not in blocks}
         self._terms = _PhraseIndex(
-            ((name, parse(phrase)) for name, phrases in safety.terms.items() for phrase in phrases),
+            ((name, parse(phrase)) for name, phrases in terms.items() for phrase in phrases),
             fillers,
         )
         self._idioms = _PhraseIndex((("idiom", parse(p)) for p in safety.never_alarm), fillers)
@@ -255,7 +259,7 @@ class SafetyCheck:
 
         term_tokens = [
             token
-            for phrases in safety.terms.values()
+            for phrases in terms.values()
             for phrase in phrases
             for token in parse(phrase).tokens
         ]

@@ -31,6 +31,7 @@ from bot.knowledge.schema import (
     TopicsFile,
 )
 from bot.knowledge.source_text import SourceText
+from bot.knowledge.term_lists import expand_terms, included_lists, references
 from bot.normalize import Normalizer
 from bot.text import fold, phrase_pattern, words
 
@@ -418,15 +419,25 @@ def _near_identical(p: _Phrasing, twin: _Phrasing) -> Problem:
     )
 
 
-def _placeholder_problem(phrase: str) -> str | None:
-    """What is wrong with a phrase's ``<placeholder>``, if anything."""
+def _placeholder_problem(phrase: str, *, in_terms: bool = False) -> str | None:
+    """What is wrong with a phrase's ``<placeholder>``, if anything. In a term list,
+    ``<name>`` may also name another list (the expansion reports unknown names)."""
     parts = phrase.lower().split()
     count = COUNT_PLACEHOLDER
     for word in parts:
         if ("<" in word or ">" in word) and word != count:
+            if in_terms and references(word):
+                continue
+            if in_terms:
+                return (
+                    f"'{word}': write '{count}' (a count from 10 to 999 written in digits, "
+                    f"as in 'took {count}') or a term list's name in lower case, as in "
+                    "'<relative>'"
+                )
             return (
-                f"'{word}': the only placeholder is '{count}' (a count from 10 to 999 "
-                f"written in digits, as in 'took {count}')"
+                f"'{word}': the only placeholder here is '{count}' (a count from 10 to 999 "
+                f"written in digits, as in 'took {count}'); term lists are named only "
+                "inside 'terms'"
             )
     if parts == [count]:
         return (
@@ -456,6 +467,20 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                     f"unknown term list '{term}'{_nearest(term, safety.terms)}: name a list "
                     "defined under 'terms'",
                 )
+    _, list_problems = expand_terms(safety.terms)
+    for found in list_problems:
+        message = found.message
+        if found.unknown is not None:
+            message += f"{_nearest(found.unknown, safety.terms)}: name a list defined under 'terms'"
+        yield Problem(display, doc.line_of(("terms", found.name, found.position)), message)
+    used |= included_lists(safety.terms)
+    if COUNT_PLACEHOLDER.strip("<>") in safety.terms:
+        yield Problem(
+            display,
+            doc.line_of(("terms", COUNT_PLACEHOLDER.strip("<>"))),
+            f"a term list cannot be named 'count': '{COUNT_PLACEHOLDER}' matches a count; "
+            "choose another name",
+        )
     for name, phrases in safety.terms.items():
         if name not in used:
             yield Problem(
@@ -465,7 +490,7 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                 Severity.WARNING,
             )
         for position, phrase in enumerate(phrases):
-            problem = _placeholder_problem(phrase)
+            problem = _placeholder_problem(phrase, in_terms=True)
             if problem:
                 yield Problem(display, doc.line_of(("terms", name, position)), problem)
             for word in phrase.split():
