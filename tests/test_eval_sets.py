@@ -50,6 +50,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-27.yaml",
     ROOT / "tests" / "eval" / "dev-blind-28.yaml",
     ROOT / "tests" / "eval" / "dev-blind-29.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-30.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -84,7 +85,11 @@ NO_ANSWER_FLOOR = 0.85
 # denial in one clause must not silence "... not hurt at first, but now I can't feel my
 # legs" in the next); a neighbour's infection after stem cells reads like a relative's
 # report; and the check by meaning hears "feeling when I wipe" and "hot ... after the
-# injection" without their "is normal" and "bath". An urgent or
+# injection" without their "is normal" and "bath". From blind set 30, two questions about
+# a red flag written without question marks, as voice typing writes them: "is fever
+# something to watch out for" would silence "I have a fever after the injection is that
+# something to watch out for", and "what is saddle numbness" would silence "what is this
+# saddle numbness I've got". An urgent or
 # crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -121,6 +126,8 @@ KNOWN_FALSE_ALARMS = {
     "my neighbour had stem cells done in Turkey and got an infection, how common is that?",
     "Feeling when I wipe is normal, the GP checked. I've still got a bulging disc though.",
     "a hot bath really helps my back, is heat ok after the stem cell injection?",
+    "after the injection is fever something to watch out for? asking before i book",
+    "what is saddle numbness, my physio mentioned it as something to look out for",
 }
 
 
