@@ -52,6 +52,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-29.yaml",
     ROOT / "tests" / "eval" / "dev-blind-30.yaml",
     ROOT / "tests" / "eval" / "dev-blind-31.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-32.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -90,7 +91,11 @@ NO_ANSWER_FLOOR = 0.85
 # a red flag written without question marks, as voice typing writes them: "is fever
 # something to watch out for" would silence "I have a fever after the injection is that
 # something to watch out for", and "what is saddle numbness" would silence "what is this
-# saddle numbness I've got". An urgent or
+# saddle numbness I've got". From blind set 32: "I've taken my temperature ... and it's
+# normal" (a phrase that silenced it would also silence "I've taken my temperature and
+# it's 39"), "should I be worried about infection after the injection? what would it look
+# like?" (a question about a red flag, as above), and bladder leaking that physio
+# "sorted that years ago" (as blind-23's). An urgent or
 # crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -129,6 +134,13 @@ KNOWN_FALSE_ALARMS = {
     "a hot bath really helps my back, is heat ok after the stem cell injection?",
     "after the injection is fever something to watch out for? asking before i book",
     "what is saddle numbness, my physio mentioned it as something to look out for",
+    "update from me - 3 days after the injection. lower back is sore and there's a bruise "
+    "about the size of a 10p. I've taken my temperature twice a day like they said and "
+    "it's normal, no fever, no numbness, legs working fine, peeing fine, just sore. I "
+    "think that's normal? mainly wanted to log it somewhere",
+    "should I be worried about infection after the injection? what would it look like?",
+    "used to leak a little when I sneezed after my second baby but pelvic floor physio "
+    "sorted that years ago. does it matter for this?",
 }
 
 
