@@ -446,6 +446,11 @@ def _placeholder_problem(phrase: str, *, in_terms: bool = False) -> str | None:
     return None
 
 
+def _unknown_term_list(name: str, shown: str, terms: Iterable[str]) -> str:
+    """The message for a list name that is not defined; ``shown`` as the file has it."""
+    return f"unknown term list {shown}{_nearest(name, terms)}: name a list defined under 'terms'"
+
+
 def check_safety(ctx: Context) -> Iterator[Problem]:
     if ctx.safety is None:
         return
@@ -464,20 +469,20 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                 yield Problem(
                     display,
                     doc.line_of(("rules", index, "all", position)),
-                    f"unknown term list '{term}'{_nearest(term, safety.terms)}: name a list "
-                    "defined under 'terms'",
+                    _unknown_term_list(term, f"'{term}'", safety.terms),
                 )
     _, list_problems = expand_terms(safety.terms)
     for found in list_problems:
         message = found.message
         if found.unknown is not None:
-            message += f"{_nearest(found.unknown, safety.terms)}: name a list defined under 'terms'"
+            message = _unknown_term_list(found.unknown, f"'<{found.unknown}>'", safety.terms)
         yield Problem(display, doc.line_of(("terms", found.name, found.position)), message)
     used |= included_lists(safety.terms)
-    if COUNT_PLACEHOLDER.strip("<>") in safety.terms:
+    count_name = COUNT_PLACEHOLDER.strip("<>")
+    if count_name in safety.terms:
         yield Problem(
             display,
-            doc.line_of(("terms", COUNT_PLACEHOLDER.strip("<>"))),
+            doc.line_of(("terms", count_name)),
             f"a term list cannot be named 'count': '{COUNT_PLACEHOLDER}' matches a count; "
             "choose another name",
         )
@@ -516,8 +521,7 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
             yield Problem(
                 display,
                 doc.line_of(("negation", "never_denied", position)),
-                f"unknown term list '{term}'{_nearest(term, safety.terms)}: name a list "
-                "defined under 'terms'",
+                _unknown_term_list(term, f"'{term}'", safety.terms),
             )
     for short, full in safety.shorthand.items():
         if not words(short) or len(words(full)) != 1:
