@@ -817,3 +817,50 @@ def test_wordings_from_the_new_sets_and_the_probes_alarm(
 )
 def test_everyday_wordings_near_the_new_phrases(knowledge: Knowledge, message: str) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == [], message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a time phrase about something named after "and my" does not excuse the symptom
+        "I cant pee and my back op was 2 yrs ago",
+        "high fever and really bad back pain and my last stem cell shot was a yr ago",
+    ],
+)
+def test_an_unless_phrase_does_not_reach_back_past_a_break(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)] == ["urgent"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # ... and still reaches forward from the earlier part, or back past "but"
+        "sat on a train for 5 hours and my bum went numb, fine now",
+        "my legs used to go numb before my discectomy but that all went away years ago",
+        "Slipped on ice back in January and my back's ached ever since",
+    ],
+)
+def test_an_unless_phrase_still_reaches_forward_and_past_but(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert SafetyCheck(knowledge.safety).check(message) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # clinicians' shorthand and jargon
+        ("PMH prostate ca, now new thoracic back pain", ["urgent"]),
+        ("febrile 2 days post intradiscal injection", ["urgent"]),
+        ("pt reports reduced perianal sensation since this morning", ["urgent"]),
+        ("bilat lower limb paraesthesia with LBP", ["urgent"]),
+        ("SI for weeks and now I have a plan", ["crisis"]),
+        ("SI joint pain for years and now I have a plan to see a physio", []),
+        ("what's saddle anaesthesia? revising for my exams", []),
+        ("does stem cell therapy cause numbness in the legs", []),
+    ],
+)
+def test_clinical_shorthand(knowledge: Knowledge, message: str, expected: list[str]) -> None:
+    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)] == expected

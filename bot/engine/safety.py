@@ -248,6 +248,7 @@ class SafetyCheck:
         self._unless_cancel_before = frozenset(w for p in cancel.before for w in words(p))
         self._unless_cancel_after = tuple(" ".join(words(p)) for p in cancel.after)
         self._unless_window = cancel.window
+        self._unless_breaks = tuple(tuple(words(p)) for p in cancel.breaks)
         self._unless = {
             rule.id: _PhraseIndex((("unless", parse(p)) for p in rule.unless), fillers)
             for rule in self._rules
@@ -283,6 +284,7 @@ class SafetyCheck:
                 *(p for rule in self._rules for p in rule.unless),
                 *cancel.before,
                 *cancel.after,
+                *cancel.breaks,
             )
             for token in parse(phrase).tokens
         )
@@ -354,13 +356,34 @@ class SafetyCheck:
                 at += 1
         return denied
 
-    def _unless_applies(
-        self, tokens: list[str], clause: list[int], start: int, end: int, clauses_: set[int]
-    ) -> bool:
-        """An ``unless`` phrase counts in a clause holding the rule's words, and not when
-        it is itself denied or overtaken ("it never went away", "went away but came back")."""
-        if clause[start] not in clauses_:
-            return False
+    def _parts(self, tokens: list[str], clause: list[int]) -> list[int]:
+        """The part of its clause each word is in: an ``unless`` phrase reaches its own
+        part and the later ones, never an earlier one. A break phrase ("and my") starts
+        a new part, so "I cant pee and my back op was 2 yrs ago" is not excused by "yrs
+        ago", while "sat on a train and my bum went numb" still is by "sat on a train"."""
+        part, number, at = [0] * len(tokens), 0, 0
+        while at < len(tokens):
+            if at and clause[at] != clause[at - 1]:
+                number += 1
+            hit = next(
+                (
+                    len(b)
+                    for b in self._unless_breaks
+                    if tuple(tokens[at : at + len(b)]) == b
+                    and clause[at + len(b) - 1] == clause[at]
+                ),
+                0,
+            )
+            if hit and at:
+                number += 1
+            for i in range(at, at + max(hit, 1)):
+                part[i] = number
+            at += max(hit, 1)
+        return part
+
+    def _unless_applies(self, tokens: list[str], clause: list[int], start: int, end: int) -> bool:
+        """An ``unless`` phrase counts unless it is itself denied or overtaken ("it never
+        went away", "went away but came back")."""
         before = [
             tokens[at] for at in range(max(0, start - 2), start) if clause[at] == clause[start]
         ]
@@ -427,22 +450,26 @@ class SafetyCheck:
             positions.setdefault(name, []).append(start)
 
         alarms = []
+        parts: list[int] | None = None
         for rule in self._rules:
             if not self._fires(rule, positions):
                 continue
             unless = self._unless.get(rule.id)
             if unless is not None:
-                held = {clause[p] for name in rule.all for p in positions[name]}
-                silenced = {
-                    clause[start]
-                    for start, end, _ in unless.find(context)
-                    if self._unless_applies(context, clause, start, end, held)
-                }
-                # The rule is off in those clauses, and still fires on its words elsewhere:
+                part = parts if parts is not None else (parts := self._parts(context, clause))
+                last = {clause[at]: part[at] for at in range(len(part))}
+                held = {part[p] for name in rule.all for p in positions[name]}
+                silenced: set[int] = set()
+                for start, end, _ in unless.find(context):
+                    # its own part and the rest of its clause, never an earlier part
+                    reach = set(range(part[start], last[clause[start]] + 1))
+                    if reach & held and self._unless_applies(context, clause, start, end):
+                        silenced |= reach
+                # The rule is off in those parts, and still fires on its words elsewhere:
                 # "had bladder problems in 2019, but now I can't control my bladder".
                 if silenced:
                     elsewhere = {
-                        name: [p for p in positions[name] if clause[p] not in silenced]
+                        name: [p for p in positions[name] if part[p] not in silenced]
                         for name in rule.all
                     }
                     if not self._fires(rule, elsewhere):

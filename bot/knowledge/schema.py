@@ -124,6 +124,7 @@ class UnlessCancelled(Strict):
     before: list[Text] = []
     after: list[Text] = []
     window: Annotated[int, Field(ge=1, le=10)] = 4
+    breaks: list[Text] = []
 
 
 class SafetyFile(Strict):
