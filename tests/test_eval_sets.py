@@ -54,6 +54,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-31.yaml",
     ROOT / "tests" / "eval" / "dev-blind-32.yaml",
     ROOT / "tests" / "eval" / "dev-blind-33.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-34.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets

@@ -864,3 +864,19 @@ def test_an_unless_phrase_still_reaches_forward_and_past_but(
 )
 def test_clinical_shorthand(knowledge: Knowledge, message: str, expected: list[str]) -> None:
     assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)] == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("no point carrying on with this broken body", ["crisis"]),
+        ("no point carrying on with the physio, it does nothing", []),
+        ("I had a fall last winter but it's long healed and the X-ray was fine", []),
+        ("diabetic neuropathy in my feet for years, now my right leg goes numb", []),
+        ("diabetic neuropathy in my feet, and now both legs are suddenly weak", ["urgent"]),
+    ],
+)
+def test_wordings_of_patients_with_other_conditions(
+    knowledge: Knowledge, message: str, expected: list[str]
+) -> None:
+    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == set(expected)
