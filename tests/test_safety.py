@@ -751,10 +751,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,195 of 1,293 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,387 of 1,509 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1185
+PROBES_FLOOR = 1377
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
@@ -877,6 +877,36 @@ def test_clinical_shorthand(knowledge: Knowledge, message: str, expected: list[s
     ],
 )
 def test_wordings_of_patients_with_other_conditions(
+    knowledge: Knowledge, message: str, expected: list[str]
+) -> None:
+    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == set(expected)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # a time or outcome reaches only its own part; a cause reaches its whole clause
+        (
+            "my scan was fine and I was rear ended on the motorway and my back is screaming",
+            ["urgent"],
+        ),
+        ("My legs feel weak and I did leg day yesterday", []),
+        # saying who is asking does not rule a symptom out
+        ("I'm a medical student and I have saddle anaesthesia, what should I do", ["urgent"]),
+        (
+            "both my legs have gone numb and the doctor said a disc can cause numbness like this",
+            ["urgent"],
+        ),
+        # everyday uses of the new words
+        ("I reduced saddle height on my bike and my back feels better", []),
+        ("my SI is playing up again, we have a plan to try the injection", []),
+        ("no point carrying on with gabapentin if it isn't working", []),
+        ("whats the point going on to the second session if the first didn't help", []),
+        ("I had a febrile seizure as a child, can I still have the stem cell treatment", []),
+        ("pt reports SI, has a plan", ["crisis"]),
+    ],
+)
+def test_wordings_from_the_stop_20_review(
     knowledge: Knowledge, message: str, expected: list[str]
 ) -> None:
     assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == set(expected)

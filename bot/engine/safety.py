@@ -249,8 +249,16 @@ class SafetyCheck:
         self._unless_cancel_after = tuple(" ".join(words(p)) for p in cancel.after)
         self._unless_window = cancel.window
         self._unless_breaks = tuple(tuple(words(p)) for p in cancel.breaks)
+        own_part = tuple(f" {' '.join(words(p))}" for p in cancel.own_part)
+
+        def reach(phrase: str) -> str:
+            """How far an unless phrase reaches: "own" part (a time, an outcome, a
+            question) or the whole "clause" (a cause such as "sat on a train")."""
+            spaced = f" {' '.join(words(phrase))}"
+            return "own" if any(marker in spaced for marker in own_part) else "clause"
+
         self._unless = {
-            rule.id: _PhraseIndex((("unless", parse(p)) for p in rule.unless), fillers)
+            rule.id: _PhraseIndex(((reach(p), parse(p)) for p in rule.unless), fillers)
             for rule in self._rules
             if rule.unless
         }
@@ -357,10 +365,11 @@ class SafetyCheck:
         return denied
 
     def _parts(self, tokens: list[str], clause: list[int]) -> list[int]:
-        """The part of its clause each word is in: an ``unless`` phrase reaches its own
-        part and the later ones, never an earlier one. A break phrase ("and my") starts
-        a new part, so "I cant pee and my back op was 2 yrs ago" is not excused by "yrs
-        ago", while "sat on a train and my bum went numb" still is by "sat on a train"."""
+        """The part of its clause each word is in. A break phrase ("and my") starts a
+        new part. An ``unless`` phrase of time, outcome or question (``own_part``)
+        reaches only its own part, so "I cant pee and my back op was 2 yrs ago" is not
+        excused by "yrs ago", nor "x ray was fine and I was hit by a car" by "was fine";
+        a cause reaches its whole clause: "sat on a train and my bum went numb"."""
         part, number, at = [0] * len(tokens), 0, 0
         while at < len(tokens):
             if at and clause[at] != clause[at - 1]:
@@ -457,12 +466,14 @@ class SafetyCheck:
             unless = self._unless.get(rule.id)
             if unless is not None:
                 part = parts if parts is not None else (parts := self._parts(context, clause))
-                last = {clause[at]: part[at] for at in range(len(part))}
                 held = {part[p] for name in rule.all for p in positions[name]}
                 silenced: set[int] = set()
-                for start, end, _ in unless.find(context):
-                    # its own part and the rest of its clause, never an earlier part
-                    reach = set(range(part[start], last[clause[start]] + 1))
+                for start, end, reach_of in unless.find(context):
+                    reach = (
+                        {part[start]}
+                        if reach_of == "own"
+                        else {part[at] for at in range(len(part)) if clause[at] == clause[start]}
+                    )
                     if reach & held and self._unless_applies(context, clause, start, end):
                         silenced |= reach
                 # The rule is off in those parts, and still fires on its words elsewhere:

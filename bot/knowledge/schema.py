@@ -125,6 +125,7 @@ class UnlessCancelled(Strict):
     after: list[Text] = []
     window: Annotated[int, Field(ge=1, le=10)] = 4
     breaks: list[Text] = []
+    own_part: list[Text] = []
 
 
 class SafetyFile(Strict):
