@@ -836,15 +836,14 @@ def test_an_unless_phrase_does_not_reach_back_past_a_break(
 @pytest.mark.parametrize(
     "message",
     [
-        # ... and still reaches forward from the earlier part, or back past "but"
+        # a cause still reaches its whole clause; "but" is no break; each time phrase
+        # excuses its own part
         "sat on a train for 5 hours and my bum went numb, fine now",
         "my legs used to go numb before my discectomy but that all went away years ago",
         "Slipped on ice back in January and my back's ached ever since",
     ],
 )
-def test_an_unless_phrase_still_reaches_forward_and_past_but(
-    knowledge: Knowledge, message: str
-) -> None:
+def test_a_cause_reaches_its_clause_and_but_is_no_break(knowledge: Knowledge, message: str) -> None:
     assert SafetyCheck(knowledge.safety).check(message) == []
 
 
@@ -869,23 +868,14 @@ def test_clinical_shorthand(knowledge: Knowledge, message: str, expected: list[s
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
+        # blind set 34: patients with other conditions and medicines
         ("no point carrying on with this broken body", ["crisis"]),
         ("no point carrying on with the physio, it does nothing", []),
         ("I had a fall last winter but it's long healed and the X-ray was fine", []),
         ("diabetic neuropathy in my feet for years, now my right leg goes numb", []),
         ("diabetic neuropathy in my feet, and now both legs are suddenly weak", ["urgent"]),
-    ],
-)
-def test_wordings_of_patients_with_other_conditions(
-    knowledge: Knowledge, message: str, expected: list[str]
-) -> None:
-    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == set(expected)
-
-
-@pytest.mark.parametrize(
-    ("message", "expected"),
-    [
-        # a time or outcome reaches only its own part; a cause reaches its whole clause
+        # from the stop 20 review: a time or outcome reaches only its own part; a cause
+        # reaches its whole clause
         (
             "my scan was fine and I was rear ended on the motorway and my back is screaming",
             ["urgent"],
@@ -906,7 +896,7 @@ def test_wordings_of_patients_with_other_conditions(
         ("pt reports SI, has a plan", ["crisis"]),
     ],
 )
-def test_wordings_from_the_stop_20_review(
+def test_wordings_of_patients_with_other_conditions_and_from_the_review(
     knowledge: Knowledge, message: str, expected: list[str]
 ) -> None:
     assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == set(expected)
