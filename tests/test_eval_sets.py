@@ -55,6 +55,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-32.yaml",
     ROOT / "tests" / "eval" / "dev-blind-33.yaml",
     ROOT / "tests" / "eval" / "dev-blind-34.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-35.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -97,7 +98,9 @@ NO_ANSWER_FLOOR = 0.85
 # normal" (a phrase that silenced it would also silence "I've taken my temperature and
 # it's 39"), "should I be worried about infection after the injection? what would it look
 # like?" (a question about a red flag, as above), and bladder leaking that physio
-# "sorted that years ago" (as blind-23's). An urgent or
+# "sorted that years ago" (as blind-23's). From blind set 35: "whats cauda equina? saw it
+# on a poster" (the poster is in the next clause, and "whats cauda" as an unless phrase
+# would silence "whats cauda equina, the out of hours doctor said I might have it"). An urgent or
 # crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -143,6 +146,7 @@ KNOWN_FALSE_ALARMS = {
     "should I be worried about infection after the injection? what would it look like?",
     "used to leak a little when I sneezed after my second baby but pelvic floor physio "
     "sorted that years ago. does it matter for this?",
+    "whats cauda equina? saw it on a poster at the GP surgery",
 }
 
 

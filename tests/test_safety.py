@@ -157,6 +157,10 @@ def test_crisis_comes_before_urgent_and_keeps_its_advice(engine: Engine) -> None
         "I don't have cancer or anything, just a dodgy back",
         "fell over last week, no back pain, just a bruised knee",
         "I have no numbness in my legs, only pain",
+        "I've not had any numbness down there",
+        "Not had a fever or chills, back is just achy",
+        "never had a fever after the injection",
+        "no loss of bladder control or anything like that, just a sore back",
     ],
 )
 def test_a_denied_symptom_raises_no_alarm(knowledge: Knowledge, message: str) -> None:
@@ -175,6 +179,18 @@ def test_a_denied_symptom_raises_no_alarm(knowledge: Knowledge, message: str) ->
         # a denial ends at "but" and at the end of the clause
         "no fever but both legs have gone numb",
         "no pain. both my legs are weak",
+        # a comparison or a change is not a denial (negation.not_after)
+        "I've never had numbness down there like this before",
+        "never had numbness down there, until this morning",
+        "no numbness in my legs until today, now both are numb",
+        "ive never had any trouble peeing before but now i cant go at all",
+        "not had a fever until today, now its 39 and my back is agony",
+        # "not had" alone is no denial: it is how retention is described
+        "I've not had any bladder control since last night and my back is agony",
+        "Not had a poo or a wee since yesterday, I just can't go, back is killing me",
+        # clinicians' words
+        "Pt has reduced power in both lower limbs and back pain",
+        "diminished saddle sensation and retention",
     ],
 )
 def test_negation_does_not_hide_a_red_flag(knowledge: Knowledge, message: str) -> None:
@@ -751,10 +767,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,387 of 1,509 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,404 of 1,509 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1377
+PROBES_FLOOR = 1394
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:

@@ -35,8 +35,13 @@ def unsure_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """The shipped knowledge, made to ask "did you mean" instead of answering below 99."""
     kb = Path(shutil.copytree(KNOWLEDGE, tmp_path_factory.mktemp("kb") / "knowledge"))
     matching = kb / "matching.yaml"
-    text = re.sub(r"(?m)^answer_threshold: .*$", "answer_threshold: 99", matching.read_text())
-    matching.write_text(re.sub(r"(?m)^clarify_threshold: .*$", "clarify_threshold: 20", text))
+    # Both sets of thresholds: the words-only ones and the ones used with the model.
+    text = re.sub(
+        r"(?m)^(\s*)answer_threshold: .*$", r"\1answer_threshold: 99", matching.read_text()
+    )
+    matching.write_text(
+        re.sub(r"(?m)^(\s*)clarify_threshold: .*$", r"\1clarify_threshold: 20", text)
+    )
     result = load_knowledge(kb)
     assert result.knowledge is not None, [str(p) for p in result.errors]
     return Engine(result.knowledge, PLACEHOLDERS)

@@ -241,6 +241,7 @@ class SafetyCheck:
         self._negation_pass = frozenset(w for p in negation.pass_over for w in words(p))
         self._not_negated_before = frozenset(w for p in negation.not_before for w in words(p))
         self._negation_stops = frozenset(w for p in negation.stop_at for w in words(p))
+        self._negation_not_after = tuple(tuple(words(p)) for p in negation.not_after)
         self._never_denied = frozenset(negation.never_denied) | frozenset(
             name for rule in safety.rules if rule.kind == "crisis" for name in rule.all
         )
@@ -350,6 +351,8 @@ class SafetyCheck:
             # "not" that ends it ("he's *not passing urine*") is the symptom, not a denial.
             if start in term_starts or (tokens[end - 1] == "not" and end - 1 in term_starts):
                 continue
+            if self._compares(tokens, clause, start, end):
+                continue
             denied.update(range(start + 1, end))  # "I haven't *lost control*"
             if end < len(tokens) and tokens[end] in self._not_negated_before:
                 continue
@@ -363,6 +366,22 @@ class SafetyCheck:
                     counted += 1
                 at += 1
         return denied
+
+    def _compares(self, tokens: list[str], clause: list[int], start: int, end: int) -> bool:
+        """Whether a negation is a comparison, not a denial: "I've never had numbness
+        down there like this" reports a new symptom. A ``not_after`` phrase counts in the
+        rest of the clause up to a ``stop_at`` word, starting with one ("no numbness until
+        today"), or opening the next clause ("never had numbness down there, until this
+        morning"); "never had bladder problems and my back has ached like this for years"
+        is still a denial."""
+        at = end
+        while at < len(tokens):
+            if any(tuple(tokens[at : at + len(p)]) == p for p in self._negation_not_after):
+                return True
+            if clause[at] != clause[start] or tokens[at] in self._negation_stops:
+                return False
+            at += 1
+        return False
 
     def _parts(self, tokens: list[str], clause: list[int]) -> list[int]:
         """The part of its clause each word is in. A break phrase ("and my") starts a
