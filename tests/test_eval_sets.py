@@ -56,6 +56,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-33.yaml",
     ROOT / "tests" / "eval" / "dev-blind-34.yaml",
     ROOT / "tests" / "eval" / "dev-blind-35.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-36.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -100,7 +101,9 @@ NO_ANSWER_FLOOR = 0.85
 # like?" (a question about a red flag, as above), and bladder leaking that physio
 # "sorted that years ago" (as blind-23's). From blind set 35: "whats cauda equina? saw it
 # on a poster" (the poster is in the next clause, and "whats cauda" as an unless phrase
-# would silence "whats cauda equina, the out of hours doctor said I might have it"). An urgent or
+# would silence "whats cauda equina, the out of hours doctor said I might have it"). From
+# blind set 36: a coworker who "fell off a ladder last month and is still in hospital"
+# ("is still" keeps a fall's note: "fell last month and is still numb"). An urgent or
 # crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -147,6 +150,8 @@ KNOWN_FALSE_ALARMS = {
     "used to leak a little when I sneezed after my second baby but pelvic floor physio "
     "sorted that years ago. does it matter for this?",
     "whats cauda equina? saw it on a poster at the GP surgery",
+    "my coworker fell off a ladder last month and is still in hospital, how common is back "
+    "pain in construction anyway?",
 }
 
 
