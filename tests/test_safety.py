@@ -161,6 +161,8 @@ def test_crisis_comes_before_urgent_and_keeps_its_advice(engine: Engine) -> None
         "Not had a fever or chills, back is just achy",
         "never had a fever after the injection",
         "no loss of bladder control or anything like that, just a sore back",
+        # "before" opening the next clause is no comparison with the denial
+        "No fever. Before the injection I was fine, after it my back is sore",
     ],
 )
 def test_a_denied_symptom_raises_no_alarm(knowledge: Knowledge, message: str) -> None:

@@ -370,15 +370,21 @@ class SafetyCheck:
     def _compares(self, tokens: list[str], clause: list[int], start: int, end: int) -> bool:
         """Whether a negation is a comparison, not a denial: "I've never had numbness
         down there like this" reports a new symptom. A ``not_after`` phrase counts in the
-        rest of the clause up to a ``stop_at`` word, starting with one ("no numbness until
-        today"), or opening the next clause ("never had numbness down there, until this
-        morning"); "never had bladder problems and my back has ached like this for years"
-        is still a denial."""
+        rest of the clause up to a ``stop_at`` word; one that starts with a ``stop_at``
+        word counts there too ("no numbness until today") and at the start of the next
+        clause ("never had numbness down there, until this morning"), where "before"
+        does not ("No fever. Before the injection I was fine"). "Never had bladder
+        problems and my back has ached like this for years" is still a denial."""
         at = end
         while at < len(tokens):
-            if any(tuple(tokens[at : at + len(p)]) == p for p in self._negation_not_after):
+            stopped = clause[at] != clause[start] or tokens[at] in self._negation_stops
+            if any(
+                tuple(tokens[at : at + len(p)]) == p
+                and (not stopped or p[0] in self._negation_stops)
+                for p in self._negation_not_after
+            ):
                 return True
-            if clause[at] != clause[start] or tokens[at] in self._negation_stops:
+            if stopped:
                 return False
             at += 1
         return False
