@@ -103,7 +103,11 @@ NO_ANSWER_FLOOR = 0.85
 # on a poster" (the poster is in the next clause, and "whats cauda" as an unless phrase
 # would silence "whats cauda equina, the out of hours doctor said I might have it"). From
 # blind set 36: a coworker who "fell off a ladder last month and is still in hospital"
-# ("is still" keeps a fall's note: "fell last month and is still numb"). An urgent or
+# ("is still" keeps a fall's note: "fell last month and is still numb"), and "what
+# symptoms would mean cauda equina? asking for the first aid training" ("what symptoms"
+# and "first aid training" silenced "my gp thinks its cauda equina ... what symptoms mean
+# i should stay" and "did my first aid training last month and i reckon this is cauda
+# equina"). An urgent or
 # crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -152,6 +156,7 @@ KNOWN_FALSE_ALARMS = {
     "whats cauda equina? saw it on a poster at the GP surgery",
     "my coworker fell off a ladder last month and is still in hospital, how common is back "
     "pain in construction anyway?",
+    "what symptoms would mean cauda equina? asking for the first aid training I run at work",
 }
 
 

@@ -769,10 +769,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,404 of 1,509 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,534 of 1,661 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1394
+PROBES_FLOOR = 1524
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:

@@ -236,7 +236,10 @@ class SafetyCheck:
         )
         self._idioms = _PhraseIndex((("idiom", parse(p)) for p in safety.never_alarm), fillers)
         negation = safety.negation
-        self._negations = _PhraseIndex(("negation", parse(p)) for p in negation.triggers)
+        self._negations = _PhraseIndex(
+            [("negation", parse(p)) for p in negation.triggers]
+            + [("compared", parse(p)) for p in negation.compared_triggers]
+        )
         self._negation_scope = negation.scope
         self._negation_pass = frozenset(w for p in negation.pass_over for w in words(p))
         self._not_negated_before = frozenset(w for p in negation.not_before for w in words(p))
@@ -286,6 +289,7 @@ class SafetyCheck:
             token
             for phrase in (
                 *negation.triggers,
+                *negation.compared_triggers,
                 *negation.pass_over,
                 *negation.not_before,
                 *negation.stop_at,
@@ -346,12 +350,12 @@ class SafetyCheck:
         such as "but" or "and"."""
         term_starts = {start for start, _, _ in terms}
         denied: set[int] = set()
-        for start, end, _ in self._negations.find(tokens):
+        for start, end, kind in self._negations.find(tokens):
             # A symptom phrase that starts with the negation ("no feeling") or with the
             # "not" that ends it ("he's *not passing urine*") is the symptom, not a denial.
             if start in term_starts or (tokens[end - 1] == "not" and end - 1 in term_starts):
                 continue
-            if self._compares(tokens, clause, start, end):
+            if kind == "compared" and self._compares(tokens, clause, start, end):
                 continue
             denied.update(range(start + 1, end))  # "I haven't *lost control*"
             if end < len(tokens) and tokens[end] in self._not_negated_before:
@@ -368,8 +372,9 @@ class SafetyCheck:
         return denied
 
     def _compares(self, tokens: list[str], clause: list[int], start: int, end: int) -> bool:
-        """Whether a negation is a comparison, not a denial: "I've never had numbness
-        down there like this" reports a new symptom. A ``not_after`` phrase counts in the
+        """Whether a ``compared_triggers`` negation is a comparison, not a denial: "I've
+        never had numbness down there like this" reports a new symptom. (Plain triggers
+        are never comparisons: "no fever my back is so bad".) A ``not_after`` phrase counts in the
         rest of the clause up to a ``stop_at`` word; one that starts with a ``stop_at``
         word counts there too ("no numbness until today") and at the start of the next
         clause ("never had numbness down there, until this morning"), where "before"

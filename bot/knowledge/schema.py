@@ -115,6 +115,7 @@ class Negation(Strict):
     pass_over: list[Text] = []
     not_before: list[Text] = []
     stop_at: list[Text] = []
+    compared_triggers: list[Text] = []
     not_after: list[Text] = []
     never_denied: list[Id] = []
 
