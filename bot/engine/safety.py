@@ -374,12 +374,11 @@ class SafetyCheck:
     def _compares(self, tokens: list[str], clause: list[int], start: int, end: int) -> bool:
         """Whether a ``compared_triggers`` negation is a comparison, not a denial: "I've
         never had numbness down there like this" reports a new symptom. (Plain triggers
-        are never comparisons: "no fever my back is so bad".) A ``not_after`` phrase counts in the
-        rest of the clause up to a ``stop_at`` word; one that starts with a ``stop_at``
-        word counts there too ("no numbness until today") and at the start of the next
-        clause ("never had numbness down there, until this morning"), where "before"
-        does not ("No fever. Before the injection I was fine"). "Never had bladder
-        problems and my back has ached like this for years" is still a denial."""
+        are never comparisons: "no fever my back is so bad".) A ``not_after`` phrase
+        counts in the rest of the clause up to a ``stop_at`` word; one that starts with a
+        ``stop_at`` word counts there too ("not had any numbness until today") and at the
+        start of the next clause ("never had numbness down there, until this morning"),
+        where "before" does not ("never had a fever. Before the injection I was fine")."""
         at = end
         while at < len(tokens):
             stopped = clause[at] != clause[start] or tokens[at] in self._negation_stops
