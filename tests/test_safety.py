@@ -161,8 +161,9 @@ def test_crisis_comes_before_urgent_and_keeps_its_advice(engine: Engine) -> None
         "Not had a fever or chills, back is just achy",
         "never had a fever after the injection",
         "no loss of bladder control or anything like that, just a sore back",
-        # "before" opening the next clause is no comparison with the denial
+        # a plain denial ignores comparison words (only compared_triggers heed not_after)
         "No fever. Before the injection I was fine, after it my back is sore",
+        "no fever my back is so bad today",
     ],
 )
 def test_a_denied_symptom_raises_no_alarm(knowledge: Knowledge, message: str) -> None:
@@ -181,12 +182,14 @@ def test_a_denied_symptom_raises_no_alarm(knowledge: Knowledge, message: str) ->
         # a denial ends at "but" and at the end of the clause
         "no fever but both legs have gone numb",
         "no pain. both my legs are weak",
-        # a comparison or a change is not a denial (negation.not_after)
+        # a compared trigger followed by a comparison or a change denies nothing
+        # (negation.compared_triggers, not_after)
         "I've never had numbness down there like this before",
         "never had numbness down there, until this morning",
+        "not had a fever until today, now its 39 and my back is agony",
+        # a plain denial ends at "until"; "never had any trouble" is no denial
         "no numbness in my legs until today, now both are numb",
         "ive never had any trouble peeing before but now i cant go at all",
-        "not had a fever until today, now its 39 and my back is agony",
         # "not had" alone is no denial: it is how retention is described
         "I've not had any bladder control since last night and my back is agony",
         "Not had a poo or a wee since yesterday, I just can't go, back is killing me",
