@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import KNOWLEDGE, ROOT, SAMPLE_CASES, needs_sample_cases
 
@@ -17,8 +18,13 @@ ENV = {
     "KNOWLEDGE_DIR": str(KNOWLEDGE),
     "EMERGENCY_NUMBER": "911",
     "TELEGRAM_BOT_TOKEN": "",
-    "DATA_DIR": tempfile.mkdtemp(prefix="faqbot-cli-"),
 }
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command writes its logs under a test's own directory, which pytest removes."""
+    monkeypatch.setitem(ENV, "DATA_DIR", str(tmp_path / "data"))
 
 
 def run(

@@ -349,13 +349,15 @@ def test_safety_count_placeholder_syntax(make_kb: MakeKb) -> None:
     found = problems_of(make_kb({"safety.yaml": safety}))
     placeholder = (
         "the only placeholder here is '<count>' (a count from 10 to 999 written in digits, as "
-        "in 'took <count>'); term lists are named only inside 'terms'"
+        "in 'took <count>'); term lists are named only inside 'terms' and 'never_alarm'"
     )
     assert found == [
         "kb/safety.yaml:2: unknown term list '<number>': name a list defined under 'terms'",
         "kb/safety.yaml:3: '<count>' alone would match every count: write it with a word, "
         "as in 'took <count>'",
-        f"kb/safety.yaml:3: '<cout>': {placeholder}",
+        # never_alarm may name lists, so a misspelt '<count>' there is an unknown list
+        "kb/safety.yaml:3: unknown term list '<cout>' (did you mean 'count'?): name a list "
+        "defined under 'terms'",
         f"kb/safety.yaml:8: '<days>': {placeholder}",
     ]
 
@@ -386,6 +388,31 @@ def test_safety_term_lists_named_inside_phrases(make_kb: MakeKb) -> None:
         "kb/safety.yaml:5: term lists include each other: loop-a -> loop-b -> loop-a",
         "kb/safety.yaml:6: this phrase stands for 8,000 phrases (more than 5,000): split it, "
         "or use the lists in a rule's 'all' instead",
+    ]
+
+
+def test_safety_never_alarm_lists(make_kb: MakeKb) -> None:
+    """A list named only in never_alarm is used (no warning, unlike 'spare'); an unknown
+    one is reported on its line."""
+    safety = """\
+    terms:
+      sleeper: [husband, wife]
+      spare: [unused]
+      wake: [not wake up]
+    never_alarm: ["try not to wake up <sleeper>", "careful not to wake up <sleepr>"]
+    rules:
+      - id: r
+        kind: crisis
+        all: [wake]
+    replies:
+      urgent: Call {emergency_number}.
+      crisis: Call {crisis_line}.
+    """
+    found = problems_of(make_kb({"safety.yaml": safety}))
+    assert found == [
+        "kb/safety.yaml:3: warning: term list 'spare' is not used by any rule",
+        "kb/safety.yaml:5: unknown term list '<sleepr>' (did you mean 'sleeper'?): name a "
+        "list defined under 'terms'",
     ]
 
 

@@ -306,6 +306,24 @@ def test_a_building_block_list_is_not_looked_for_on_its_own(knowledge: Knowledge
     assert not check.check("I dont have time, my legs ache")
 
 
+def test_never_alarm_phrases_may_name_a_list(knowledge: Knowledge) -> None:
+    """One line "try not to wake up <sleeper>" instead of one per sleeper; the list is a
+    building block, not looked for on its own, and the phrase still needs every word."""
+    rule = SafetyRule(id="r", kind="crisis", all=["never-wake"])
+    terms = {"never-wake": ["not to wake up"], "sleeper": ["husband", "the kids"]}
+    safety = knowledge.safety.model_copy(
+        update={"terms": terms, "rules": [rule], "never_alarm": ["try not to wake up <sleeper>"]}
+    )
+    check = SafetyCheck(safety)
+    assert not check.check("I try not to wake up my husband when I get up")
+    assert not check.check("try not to wake up the kids")
+    assert check.check("I try not to wake up at all")  # no sleeper: the crisis words stay
+    # An everyday phrase is read within its clause: here the sleeper starts another one.
+    assert check.check("I will try not to wake up. Husband will find me")
+    assert check.check("try not to wake up my mum")  # not in the list
+    assert not check.check("my husband")
+
+
 def test_crisis_phrases_are_never_denied(knowledge: Knowledge) -> None:
     alarms = SafetyCheck(knowledge.safety).check("no i want to die")
     assert {a.kind for a in alarms} == {"crisis"}

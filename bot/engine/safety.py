@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from bot.engine.english import zipf
 from bot.knowledge.schema import COUNT_PLACEHOLDER, SafetyFile, SafetyRule
-from bot.knowledge.term_lists import building_blocks, expand_terms
+from bot.knowledge.term_lists import building_blocks, expand_phrases, expand_terms
 from bot.text import fold, words
 
 AlarmKind = Literal["urgent", "crisis"]
@@ -197,6 +197,11 @@ class _PhraseIndex:
         return found
 
 
+def _at(tokens: list[str], at: int, phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` (plain words, no wildcards) starts at ``tokens[at]``."""
+    return tuple(tokens[at : at + len(phrase)]) == phrase
+
+
 def _within(positions: dict[str, list[int]], needed: list[str], width: int) -> bool:
     """Is there a stretch of ``width`` words holding one occurrence of every needed list?"""
     events = sorted((pos, name) for name in needed for pos in positions.get(name, ()))
@@ -228,13 +233,15 @@ class SafetyCheck:
             return _Pattern.parse(phrase, self._shorthand)
 
         expanded, _ = expand_terms(safety.terms)  # the loader refused any problems
-        blocks = building_blocks(safety.terms, {name for r in safety.rules for name in r.all})
+        never_alarm, _ = expand_phrases(safety.never_alarm, safety.terms)
+        in_rules = {name for r in safety.rules for name in r.all}
+        blocks = building_blocks(safety.terms, in_rules, safety.never_alarm)
         terms = {name: phrases for name, phrases in expanded.items() if name not in blocks}
         self._terms = _PhraseIndex(
             ((name, parse(phrase)) for name, phrases in terms.items() for phrase in phrases),
             fillers,
         )
-        self._idioms = _PhraseIndex((("idiom", parse(p)) for p in safety.never_alarm), fillers)
+        self._idioms = _PhraseIndex((("idiom", parse(p)) for p in never_alarm), fillers)
         negation = safety.negation
         self._negations = _PhraseIndex(
             [("negation", parse(p)) for p in negation.triggers]
@@ -250,7 +257,7 @@ class SafetyCheck:
         )
         cancel = safety.unless_cancelled
         self._unless_cancel_before = frozenset(w for p in cancel.before for w in words(p))
-        self._unless_cancel_after = tuple(" ".join(words(p)) for p in cancel.after)
+        self._unless_cancel_after = tuple(tuple(words(p)) for p in cancel.after)
         self._unless_window = cancel.window
         self._unless_breaks = tuple(tuple(words(p)) for p in cancel.breaks)
         own_part = tuple(f" {' '.join(words(p))}" for p in cancel.own_part)
@@ -293,7 +300,7 @@ class SafetyCheck:
                 *negation.pass_over,
                 *negation.not_before,
                 *negation.stop_at,
-                *safety.never_alarm,
+                *never_alarm,
                 *(p for rule in self._rules for p in rule.unless),
                 *cancel.before,
                 *cancel.after,
@@ -383,8 +390,7 @@ class SafetyCheck:
         while at < len(tokens):
             stopped = clause[at] != clause[start] or tokens[at] in self._negation_stops
             if any(
-                tuple(tokens[at : at + len(p)]) == p
-                and (not stopped or p[0] in self._negation_stops)
+                _at(tokens, at, p) and (not stopped or p[0] in self._negation_stops)
                 for p in self._negation_not_after
             ):
                 return True
@@ -407,8 +413,7 @@ class SafetyCheck:
                 (
                     len(b)
                     for b in self._unless_breaks
-                    if tuple(tokens[at : at + len(b)]) == b
-                    and clause[at + len(b) - 1] == clause[at]
+                    if _at(tokens, at, b) and clause[at + len(b) - 1] == clause[at]
                 ),
                 0,
             )
@@ -432,8 +437,11 @@ class SafetyCheck:
             for at in range(end, min(len(tokens), end + self._unless_window))
             if clause[at] == clause[start]
         ]
-        following = f" {' '.join(after)} "
-        return not any(f" {phrase} " in following for phrase in self._unless_cancel_after)
+        return not any(
+            _at(after, at, phrase)
+            for at in range(len(after))
+            for phrase in self._unless_cancel_after
+        )
 
     def _fires(self, rule: SafetyRule, positions: dict[str, list[int]]) -> bool:
         """Whether ``rule``'s word lists all occur in ``positions``, close enough together."""
@@ -478,7 +486,8 @@ class SafetyCheck:
         # cannot alarm ("sitting on the toilet") is still context ("numb from sitting").
         context = list(tokens)
         for start, end, _ in self._idioms.find(tokens):
-            tokens[start:end] = [""] * (end - start)
+            if clause[start] == clause[end - 1]:
+                tokens[start:end] = [""] * (end - start)
         terms = self._terms.find(tokens)
         denied = self._denied(tokens, clause, terms) if terms else set()
         positions: dict[str, list[int]] = {}

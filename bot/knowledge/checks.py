@@ -31,7 +31,13 @@ from bot.knowledge.schema import (
     TopicsFile,
 )
 from bot.knowledge.source_text import SourceText
-from bot.knowledge.term_lists import expand_terms, included_lists, references
+from bot.knowledge.term_lists import (
+    ListProblem,
+    expand_phrases,
+    expand_terms,
+    included_lists,
+    references,
+)
 from bot.normalize import Normalizer
 from bot.text import fold, phrase_pattern, words
 
@@ -419,16 +425,16 @@ def _near_identical(p: _Phrasing, twin: _Phrasing) -> Problem:
     )
 
 
-def _placeholder_problem(phrase: str, *, in_terms: bool = False) -> str | None:
-    """What is wrong with a phrase's ``<placeholder>``, if anything. In a term list,
-    ``<name>`` may also name another list (the expansion reports unknown names)."""
+def _placeholder_problem(phrase: str, *, lists: bool = False) -> str | None:
+    """What is wrong with a phrase's ``<placeholder>``, if anything. Where ``lists``, as in
+    a term list, ``<name>`` may also name a list (the expansion reports unknown names)."""
     parts = phrase.lower().split()
     count = COUNT_PLACEHOLDER
     for word in parts:
         if ("<" in word or ">" in word) and word != count:
-            if in_terms and references(word):
+            if lists and references(word):
                 continue
-            if in_terms:
+            if lists:
                 return (
                     f"'{word}': write '{count}' (a count from 10 to 999 written in digits, "
                     f"as in 'took {count}') or a term list's name in lower case, as in "
@@ -437,7 +443,7 @@ def _placeholder_problem(phrase: str, *, in_terms: bool = False) -> str | None:
             return (
                 f"'{word}': the only placeholder here is '{count}' (a count from 10 to 999 "
                 f"written in digits, as in 'took {count}'); term lists are named only "
-                "inside 'terms'"
+                "inside 'terms' and 'never_alarm'"
             )
     if parts == [count]:
         return (
@@ -471,13 +477,20 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                     doc.line_of(("rules", index, "all", position)),
                     _unknown_term_list(term, f"'{term}'", safety.terms),
                 )
-    _, list_problems = expand_terms(safety.terms)
-    for found in list_problems:
+    # A ``<name>`` may be a misspelt "<count>" as well as a misspelt list.
+    named = [*safety.terms, COUNT_PLACEHOLDER.strip("<>")]
+    list_problems: list[tuple[tuple[str, ...], ListProblem]] = [
+        (("terms", p.name), p) for p in expand_terms(safety.terms)[1]
+    ]
+    list_problems += [
+        (("never_alarm",), p) for p in expand_phrases(safety.never_alarm, safety.terms)[1]
+    ]
+    for keys, found in list_problems:
         message = found.message
         if found.unknown is not None:
-            message = _unknown_term_list(found.unknown, f"'<{found.unknown}>'", safety.terms)
-        yield Problem(display, doc.line_of(("terms", found.name, found.position)), message)
-    used |= included_lists(safety.terms)
+            message = _unknown_term_list(found.unknown, f"'<{found.unknown}>'", named)
+        yield Problem(display, doc.line_of((*keys, found.position)), message)
+    used |= included_lists(safety.terms, safety.never_alarm)
     count_name = COUNT_PLACEHOLDER.strip("<>")
     if count_name in safety.terms:
         yield Problem(
@@ -495,7 +508,7 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                 Severity.WARNING,
             )
         for position, phrase in enumerate(phrases):
-            problem = _placeholder_problem(phrase, in_terms=True)
+            problem = _placeholder_problem(phrase, lists=True)
             if problem:
                 yield Problem(display, doc.line_of(("terms", name, position)), problem)
             for word in phrase.split():
@@ -507,8 +520,9 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                         "'numb*' (matches numb, numbness, numbed)",
                     )
     # Placeholders in the phrases that silence: a misspelt one is read as a plain word.
+    # ``never_alarm`` may name term lists ("try not to wake up <sleeper>"), ``unless`` not.
     for position, phrase in enumerate(safety.never_alarm):
-        problem = _placeholder_problem(phrase)
+        problem = _placeholder_problem(phrase, lists=True)
         if problem:
             yield Problem(display, doc.line_of(("never_alarm", position)), problem)
     for index, rule in enumerate(safety.rules):

@@ -5,13 +5,14 @@ list ``name``: the phrase ``<relative> isnt responding`` is ``mum isnt respondin
 ``dad isnt responding`` and so on, and a phrase that is only ``<numbness>`` brings in the
 whole list. Lists are expanded once, when the knowledge loads, so the safety check reads
 the same plain phrases it would if they were written out. (``<count>`` is not a list: it
-matches a count, see the safety check.)
+matches a count, see the safety check.) ``never_alarm`` phrases may name lists too: "try not
+to wake up <sleeper>".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 
@@ -111,12 +112,32 @@ def expand_terms(
     return expanded, expander.problems
 
 
-def included_lists(terms: Mapping[str, list[str]]) -> set[str]:
-    """Lists that some other list refers to (they count as used)."""
-    return {other for phrases in terms.values() for p in phrases for other in references(p)}
+def expand_phrases(
+    phrases: Sequence[str], terms: Mapping[str, list[str]]
+) -> tuple[list[str], list[ListProblem]]:
+    """Phrases outside ``terms`` (``never_alarm``) with their ``<name>`` words replaced;
+    a problem's ``name`` is empty and its ``position`` is the phrase's."""
+    expander = _Expander(terms)
+    out: list[str] = []
+    seen: set[str] = set()
+    for position, phrase in enumerate(phrases):
+        for expanded in expander._phrase("", position, phrase):
+            if expanded not in seen:
+                seen.add(expanded)
+                out.append(expanded)
+    return out, expander.problems
 
 
-def building_blocks(terms: Mapping[str, list[str]], in_rules: set[str]) -> set[str]:
-    """Lists only ever named inside other lists: they are not looked for on their own, or
-    "dont have" from a block of denial words would count as a symptom found."""
-    return included_lists(terms) - in_rules
+def included_lists(terms: Mapping[str, list[str]], elsewhere: Iterable[str] = ()) -> set[str]:
+    """Lists that some other list, or a phrase ``elsewhere``, refers to (they count as used)."""
+    phrases = [*(p for phrases in terms.values() for p in phrases), *elsewhere]
+    return {other for p in phrases for other in references(p)}
+
+
+def building_blocks(
+    terms: Mapping[str, list[str]], in_rules: set[str], elsewhere: Iterable[str] = ()
+) -> set[str]:
+    """Lists only ever named inside other lists or phrases ``elsewhere``: they are not looked
+    for on their own, or "dont have" from a block of denial words would count as a symptom
+    found."""
+    return included_lists(terms, elsewhere) - in_rules
