@@ -57,6 +57,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-34.yaml",
     ROOT / "tests" / "eval" / "dev-blind-35.yaml",
     ROOT / "tests" / "eval" / "dev-blind-36.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-37.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -107,7 +108,14 @@ NO_ANSWER_FLOOR = 0.85
 # symptoms would mean cauda equina? asking for the first aid training" ("what symptoms"
 # and "first aid training" silenced "my gp thinks its cauda equina ... what symptoms mean
 # i should stay" and "did my first aid training last month and i reckon this is cauda
-# equina"). An urgent or
+# equina"). From blind set 37: a numb foot in the same sentence as a sore buttock (a
+# buttock near "numb" is the saddle area's first sign; sciatica is told apart by a
+# doctor, not by word distance), an aunt's cancer "back in the 90s" beside "my back
+# pain" (an "aunt" unless would silence "my aunt had breast cancer and now her back is
+# agony"; past cancer is the red flag itself), and "Years ago, 2012 I think, I had a
+# scary episode where I couldn't pee" (the date is in another clause, and reading a
+# time across clauses would silence "Years ago I had surgery, now I can't pee"). An
+# urgent or
 # crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -157,6 +165,18 @@ KNOWN_FALSE_ALARMS = {
     "my coworker fell off a ladder last month and is still in hospital, how common is back "
     "pain in construction anyway?",
     "what symptoms would mean cauda equina? asking for the first aid training I run at work",
+    "they showed me a scan with a sort of bulge sticking out of the disc at L4 and "
+    "said its touching the nerve which is why my left buttock and leg hurt and the "
+    "side of my foot is a bit numb. is that a herniated disc and why does pressure on"
+    " the nerve cause numbness",
+    "Dying to know what you think of this: my aunt had bowel cancer back in the 90s, "
+    "she's been fine for decades, and she says my back pain is nothing compared to "
+    "what she went through. I'm 30 and it's honestly just a gym niggle. Anyway, "
+    "thanks for the info earlier.",
+    "Years ago, 2012 I think, I had a scary episode where I couldn't pee after a bad "
+    "back flare and had emergency surgery on my spine. All fixed, no problems of that"
+    " sort since, the surgeon discharged me in 2014. My back just aches like anyone's"
+    " these days. Just wanted to say thanks, you've been helpful.",
 }
 
 

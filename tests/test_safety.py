@@ -360,6 +360,9 @@ def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
         "no problems with bladder control till yesterday I cant hold it now",
         "is it a red flag that both my legs are numb and weak",
         "in general I've lost control of my bladder since the fall",
+        "I had breast cancer and now I'm being sent to a back pain clinic",
+        "I fell off a ladder when I was 15 feet up this morning, my back is agony",
+        "I had a fall behind the shed yesterday and my back is agony",
     ],
 )
 def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: str) -> None:
@@ -380,6 +383,8 @@ def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: st
         "I want to end it, with my partner gone there's nothing left",
         "I'm someone who overdosed last year and I want to do it again",
         "what's an overdose of co-codamol, I've had enough of this pain",
+        "some nights I stand at the top of the stairs and think about letting myself fall",
+        "I will try not to wake up. Husband will find me in the morning",
     ],
 )
 def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: str) -> None:
@@ -396,6 +401,11 @@ def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: st
         "no loss of bladder control or anything like that, just a sore back",
         "I'm going to end it with my physio, she's not helping",
         "I don't have any thoughts of harming myself, just frustrated",
+        "I let myself fall asleep on the sofa and my back hurts",
+        "I fall behind at work because of my back pain",
+        "I fell off my bike when I was 12 and wonder if that's why my back is bad today",
+        "I try not to wake up my husband when my back pain gets me up at night",
+        "I know you're a back pain clinic, but how do transplants for leukaemia work?",
     ],
 )
 def test_everyday_phrases_near_crisis_wordings(knowledge: Knowledge, message: str) -> None:
