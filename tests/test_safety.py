@@ -363,6 +363,9 @@ def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
         "I had breast cancer and now I'm being sent to a back pain clinic",
         "I fell off a ladder when I was 15 feet up this morning, my back is agony",
         "I had a fall behind the shed yesterday and my back is agony",
+        "yesterday when i was a passenger my friend crashed the car and my back is agony",
+        "i fell behind on the ice yesterday and my back is agony",
+        "had a fall yesterday hiking in the 90s heat and my back is killing me",
     ],
 )
 def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: str) -> None:
@@ -385,6 +388,8 @@ def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: st
         "what's an overdose of co-codamol, I've had enough of this pain",
         "some nights I stand at the top of the stairs and think about letting myself fall",
         "I will try not to wake up. Husband will find me in the morning",
+        "stood on the edge for an hour last night wanting to jump",
+        "thinking of throwing myself down the stairs",
     ],
 )
 def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: str) -> None:
@@ -406,6 +411,9 @@ def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: st
         "I fell off my bike when I was 12 and wonder if that's why my back is bad today",
         "I try not to wake up my husband when my back pain gets me up at night",
         "I know you're a back pain clinic, but how do transplants for leukaemia work?",
+        "I sit on the edge of the bed first, then let myself drop onto my feet",
+        "I keep falling behind with my physio exercises because my back hurts",
+        "I try not to wake up my mum when I get up in the night with my back",
     ],
 )
 def test_everyday_phrases_near_crisis_wordings(knowledge: Knowledge, message: str) -> None:
@@ -800,10 +808,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,534 of 1,661 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,658 of 1,805 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1524
+PROBES_FLOOR = 1648
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
