@@ -390,6 +390,7 @@ def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: st
         "I will try not to wake up. Husband will find me in the morning",
         "stood on the edge for an hour last night wanting to jump",
         "thinking of throwing myself down the stairs",
+        "ill go to sleep and try not to wake up husband will be fine without me",
     ],
 )
 def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: str) -> None:
@@ -808,10 +809,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,658 of 1,805 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,661 of 1,805 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1648
+PROBES_FLOOR = 1651
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
