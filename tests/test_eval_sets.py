@@ -114,11 +114,8 @@ NO_ANSWER_FLOOR = 0.85
 # pain" (an "aunt" unless would silence "my aunt had breast cancer and now her back is
 # agony"; past cancer is the red flag itself), and "Years ago, 2012 I think, I had a
 # scary episode where I couldn't pee" (the date is in another clause, and reading a
-# time across clauses would silence "Years ago I had surgery, now I can't pee"), and
-# "I fell off my bike when I was 12, which is 40 years ago now" ("when I was 12" alone
-# also silenced "last night when i was 15 minutes from home a van rear ended me"; only
-# "when I was 12 and", "... I", "... years" count as childhood). An urgent or
-# crisis note on top of the answer costs little; a missed emergency does not. Any other
+# time across clauses would silence "Years ago I had surgery, now I can't pee"). An
+# urgent or crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
     "In 2021 I had emergency surgery for a disc pressing on my nerves and lost bladder "
@@ -179,9 +176,6 @@ KNOWN_FALSE_ALARMS = {
     "back flare and had emergency surgery on my spine. All fixed, no problems of that"
     " sort since, the surgeon discharged me in 2014. My back just aches like anyone's"
     " these days. Just wanted to say thanks, you've been helpful.",
-    "I fell off my bike when I was 12, which is 40 years ago now, and I sometimes "
-    "wonder if that's why my back is bad today. Just thinking out loud really. Thanks"
-    " for your help earlier, I'll read the bits you sent properly tomorrow.",
 }
 
 

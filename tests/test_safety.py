@@ -366,6 +366,9 @@ def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
         "yesterday when i was a passenger my friend crashed the car and my back is agony",
         "i fell behind on the ice yesterday and my back is agony",
         "had a fall yesterday hiking in the 90s heat and my back is killing me",
+        "I was hit by a car when I was a pedestrian and my back is agony",
+        "got knocked off my bike when i was 100 metres from work, my back is killing me",
+        "i was in a car accident yesterday when i was 19 weeks pregnant and my back hurts",
     ],
 )
 def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: str) -> None:
