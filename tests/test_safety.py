@@ -394,6 +394,9 @@ def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: st
         "stood on the edge for an hour last night wanting to jump",
         "thinking of throwing myself down the stairs",
         "ill go to sleep and try not to wake up husband will be fine without me",
+        "im on the ledge right now",
+        "i could just let go of the railing on the bridge",
+        "I want to throw myself into the river",
     ],
 )
 def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: str) -> None:
@@ -418,6 +421,8 @@ def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: st
         "I sit on the edge of the bed first, then let myself drop onto my feet",
         "I keep falling behind with my physio exercises because my back hurts",
         "I try not to wake up my mum when I get up in the night with my back",
+        "I throw myself into the garden every weekend and my back pays for it",
+        "i throw myself onto the sofa when i get home and my back aches",
     ],
 )
 def test_everyday_phrases_near_crisis_wordings(knowledge: Knowledge, message: str) -> None:
@@ -812,10 +817,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,661 of 1,805 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,666 of 1,805 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1651
+PROBES_FLOOR = 1656
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
