@@ -477,8 +477,9 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                     doc.line_of(("rules", index, "all", position)),
                     _unknown_term_list(term, f"'{term}'", safety.terms),
                 )
+    count_name = COUNT_PLACEHOLDER.strip("<>")
     # A ``<name>`` may be a misspelt "<count>" as well as a misspelt list.
-    named = [*safety.terms, COUNT_PLACEHOLDER.strip("<>")]
+    named = [*safety.terms, count_name]
     list_problems: list[tuple[tuple[str, ...], ListProblem]] = [
         (("terms", p.name), p) for p in expand_terms(safety.terms)[1]
     ]
@@ -491,7 +492,6 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
             message = _unknown_term_list(found.unknown, f"'<{found.unknown}>'", named)
         yield Problem(display, doc.line_of((*keys, found.position)), message)
     used |= included_lists(safety.terms, safety.never_alarm)
-    count_name = COUNT_PLACEHOLDER.strip("<>")
     if count_name in safety.terms:
         yield Problem(
             display,

@@ -56,15 +56,21 @@ class _Expander:
         if name in self.done:
             return self.done[name]
         self._open.append(name)
+        out = self.phrases(name, self.terms[name])
+        self._open.pop()
+        self.done[name] = out
+        return out
+
+    def phrases(self, name: str, phrases: Sequence[str]) -> list[str]:
+        """``phrases`` expanded, in order and without repeats; problems are reported
+        under ``name``."""
         out: list[str] = []
         seen: set[str] = set()
-        for position, phrase in enumerate(self.terms[name]):
+        for position, phrase in enumerate(phrases):
             for expanded in self._phrase(name, position, phrase):
                 if expanded not in seen:
                     seen.add(expanded)
                     out.append(expanded)
-        self._open.pop()
-        self.done[name] = out
         return out
 
     def _phrase(self, name: str, position: int, phrase: str) -> list[str]:
@@ -118,14 +124,7 @@ def expand_phrases(
     """Phrases outside ``terms`` (``never_alarm``) with their ``<name>`` words replaced;
     a problem's ``name`` is empty and its ``position`` is the phrase's."""
     expander = _Expander(terms)
-    out: list[str] = []
-    seen: set[str] = set()
-    for position, phrase in enumerate(phrases):
-        for expanded in expander._phrase("", position, phrase):
-            if expanded not in seen:
-                seen.add(expanded)
-                out.append(expanded)
-    return out, expander.problems
+    return expander.phrases("", phrases), expander.problems
 
 
 def included_lists(terms: Mapping[str, list[str]], elsewhere: Iterable[str] = ()) -> set[str]:
