@@ -316,7 +316,7 @@ def test_safety_rule_with_unknown_term(make_kb: MakeKb) -> None:
 def test_safety_wildcard_syntax(make_kb: MakeKb) -> None:
     safety = """\
     terms:
-      numb: ["*numb"]
+      numb: ["*numb", "when i was 1*", "no*"]
     rules:
       - id: r
         kind: urgent
@@ -328,7 +328,9 @@ def test_safety_wildcard_syntax(make_kb: MakeKb) -> None:
     found = problems_of(make_kb({"safety.yaml": safety}))
     assert found == [
         "kb/safety.yaml:2: '*numb': a '*' may only end a word of at least 3 letters, as in "
-        "'numb*' (matches numb, numbness, numbed)"
+        "'numb*' (matches numb, numbness, numbed), or a number, as in '19*'",
+        "kb/safety.yaml:2: 'no*': a '*' may only end a word of at least 3 letters, as in "
+        "'numb*' (matches numb, numbness, numbed), or a number, as in '19*'",
     ]
 
 
@@ -347,10 +349,6 @@ def test_safety_count_placeholder_syntax(make_kb: MakeKb) -> None:
       crisis: Call {crisis_line}.
     """
     found = problems_of(make_kb({"safety.yaml": safety}))
-    placeholder = (
-        "the only placeholder here is '<count>' (a count from 10 to 999 written in digits, as "
-        "in 'took <count>'); term lists are named only inside 'terms' and 'never_alarm'"
-    )
     assert found == [
         "kb/safety.yaml:2: unknown term list '<number>': name a list defined under 'terms'",
         "kb/safety.yaml:3: '<count>' alone would match every count: write it with a word, "
@@ -358,7 +356,8 @@ def test_safety_count_placeholder_syntax(make_kb: MakeKb) -> None:
         # never_alarm may name lists, so a misspelt '<count>' there is an unknown list
         "kb/safety.yaml:3: unknown term list '<cout>' (did you mean 'count'?): name a list "
         "defined under 'terms'",
-        f"kb/safety.yaml:8: '<days>': {placeholder}",
+        # unless phrases may name lists too
+        "kb/safety.yaml:8: unknown term list '<days>': name a list defined under 'terms'",
     ]
 
 
@@ -391,19 +390,21 @@ def test_safety_term_lists_named_inside_phrases(make_kb: MakeKb) -> None:
     ]
 
 
-def test_safety_never_alarm_lists(make_kb: MakeKb) -> None:
-    """A list named only in never_alarm is used (no warning, unlike 'spare'); an unknown
-    one is reported on its line."""
+def test_safety_never_alarm_and_unless_lists(make_kb: MakeKb) -> None:
+    """A list named only in never_alarm or in an unless phrase is used (no warning, unlike
+    'spare'); an unknown one is reported on its line."""
     safety = """\
     terms:
       sleeper: [husband, wife]
       spare: [unused]
       wake: [not wake up]
+      young: [as a kid, as a child]
     never_alarm: ["try not to wake up <sleeper>", "careful not to wake up <sleepr>"]
     rules:
       - id: r
         kind: crisis
         all: [wake]
+        unless: ["<young>", "<yung> too"]
     replies:
       urgent: Call {emergency_number}.
       crisis: Call {crisis_line}.
@@ -411,7 +412,9 @@ def test_safety_never_alarm_lists(make_kb: MakeKb) -> None:
     found = problems_of(make_kb({"safety.yaml": safety}))
     assert found == [
         "kb/safety.yaml:3: warning: term list 'spare' is not used by any rule",
-        "kb/safety.yaml:5: unknown term list '<sleepr>' (did you mean 'sleeper'?): name a "
+        "kb/safety.yaml:6: unknown term list '<sleepr>' (did you mean 'sleeper'?): name a "
+        "list defined under 'terms'",
+        "kb/safety.yaml:11: unknown term list '<yung>' (did you mean 'young'?): name a "
         "list defined under 'terms'",
     ]
 

@@ -324,6 +324,21 @@ def test_never_alarm_phrases_may_name_a_list(knowledge: Knowledge) -> None:
     assert not check.check("my husband")
 
 
+def test_unless_phrases_may_name_a_list(knowledge: Knowledge) -> None:
+    """Two rules can share one list of long-past times ("<as-a-child>"); the list is a
+    building block, so its phrases alone raise nothing."""
+    rules = [
+        SafetyRule(id=name, kind="urgent", all=["fall"], unless=["<as-a-child>"])
+        for name in ("a", "b")
+    ]
+    terms = {"fall": ["fell off a ladder"], "as-a-child": ["as a kid", "when i was 1*"]}
+    check = SafetyCheck(knowledge.safety.model_copy(update={"terms": terms, "rules": rules}))
+    assert [a.rule_id for a in check.check("I fell off a ladder, my back hurts")] == ["a", "b"]
+    assert not check.check("I fell off a ladder as a kid, my back hurts now")
+    assert not check.check("I fell off a ladder when I was 12")
+    assert not check.check("as a kid I loved climbing")
+
+
 def test_crisis_phrases_are_never_denied(knowledge: Knowledge) -> None:
     alarms = SafetyCheck(knowledge.safety).check("no i want to die")
     assert {a.kind for a in alarms} == {"crisis"}
@@ -690,6 +705,20 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
             "tell the nurses thanks, I won't need any more help after tonight",
             "no-more-help-after-tonight",
         ),
+        ("I had a nerve block on tuesday and now I have a temperature", "fever-after-injection"),
+        ("never had a fever this high since my epidural", "fever-after-injection"),
+        ("I want to step off the roof", "jump-from-height"),
+        (
+            "i hide my tablets every day instead of taking them, have a big pile now",
+            "pills-saved-up",
+        ),
+        ("ive got a stash of my prescription oxy", "pills-saved-up"),
+        (
+            "I picked up my prescription and I'm going to take them all tonight",
+            "take-all-pills",
+        ),
+        ("I've kept all my old prescriptions, there's enough to do it", "pills-enough-to-do-it"),
+        ("my bum and privates feel like cardboard", "saddle-numbness"),
     ],
 )
 def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
@@ -758,6 +787,14 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
         "My husband loves me but he isn't answering his phone today, typical",
         "I'm done with physio, I looked up how to do the stretches myself",
         "I won't need any more painkillers after today, the pain has gone",
+        # near this stop's phrases: pharmacies, prescriptions, steps and strength
+        "I collect my pills from the pharmacy on Fridays",
+        "the pharmacy said I can collect my tablets on friday, is that too late?",
+        "I'm saving up for my prescription charges",
+        "my back isn't strong enough to do it, can I still have the injection?",
+        "I step off the kerb and my back twinges",
+        "had an epidural during labour years ago, does that matter?",
+        "I'm not sure I can feel any difference since the injection",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
@@ -817,10 +854,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,666 of 1,805 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,674 of 1,805 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1656
+PROBES_FLOOR = 1664
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:

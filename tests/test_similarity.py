@@ -35,6 +35,7 @@ CLOSE_BUT_ORDINARY = [
     "I'm fed up and low since the operation, is that normal?",
     "can I move my stem cell appointment to next month?",
     "took 2 paracetamol for the pain",
+    "I collect my pills from the pharmacy on Fridays",
 ]
 
 

@@ -234,8 +234,14 @@ class SafetyCheck:
 
         expanded, _ = expand_terms(safety.terms)  # the loader refused any problems
         never_alarm, _ = expand_phrases(safety.never_alarm, safety.terms)
+        unless = {
+            rule.id: expand_phrases(rule.unless, safety.terms)[0]
+            for rule in self._rules
+            if rule.unless
+        }
         in_rules = {name for r in safety.rules for name in r.all}
-        blocks = building_blocks(safety.terms, in_rules, safety.never_alarm)
+        named_elsewhere = [*safety.never_alarm, *(p for r in self._rules for p in r.unless)]
+        blocks = building_blocks(safety.terms, in_rules, named_elsewhere)
         terms = {name: phrases for name, phrases in expanded.items() if name not in blocks}
         self._terms = _PhraseIndex(
             ((name, parse(phrase)) for name, phrases in terms.items() for phrase in phrases),
@@ -269,9 +275,8 @@ class SafetyCheck:
             return "own" if any(marker in spaced for marker in own_part) else "clause"
 
         self._unless = {
-            rule.id: _PhraseIndex(((reach(p), parse(p)) for p in rule.unless), fillers)
-            for rule in self._rules
-            if rule.unless
+            rule_id: _PhraseIndex(((reach(p), parse(p)) for p in phrases), fillers)
+            for rule_id, phrases in unless.items()
         }
 
         def plain(tokens: Iterable[str]) -> set[str]:
@@ -301,7 +306,7 @@ class SafetyCheck:
                 *negation.not_before,
                 *negation.stop_at,
                 *never_alarm,
-                *(p for rule in self._rules for p in rule.unless),
+                *(p for phrases in unless.values() for p in phrases),
                 *cancel.before,
                 *cancel.after,
                 *cancel.breaks,

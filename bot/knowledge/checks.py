@@ -59,7 +59,8 @@ _BLOCKING_WORDS = 2
 # Blocks with fewer phrasing pairs than this are compared in a loop; bigger ones in bulk.
 _SMALL_BLOCK = 256
 _MATRIX_ROWS = 256
-_WILDCARD = re.compile(r"^[a-z0-9]{3,}\*$")
+# A word of at least 3 letters ("numb*"), or digits ("1*" in "when i was 1*": 10 to 19).
+_WILDCARD = re.compile(r"^(?:[a-z0-9]{3,}|[0-9]+)\*$")
 
 
 @dataclass
@@ -425,25 +426,17 @@ def _near_identical(p: _Phrasing, twin: _Phrasing) -> Problem:
     )
 
 
-def _placeholder_problem(phrase: str, *, lists: bool = False) -> str | None:
-    """What is wrong with a phrase's ``<placeholder>``, if anything. Where ``lists``, as in
-    a term list, ``<name>`` may also name a list (the expansion reports unknown names)."""
+def _placeholder_problem(phrase: str) -> str | None:
+    """What is wrong with a phrase's ``<placeholder>``, if anything: ``<name>`` may name a
+    term list (the expansion reports unknown names) or be the count."""
     parts = phrase.lower().split()
     count = COUNT_PLACEHOLDER
     for word in parts:
-        if ("<" in word or ">" in word) and word != count:
-            if lists and references(word):
-                continue
-            if lists:
-                return (
-                    f"'{word}': write '{count}' (a count from 10 to 999 written in digits, "
-                    f"as in 'took {count}') or a term list's name in lower case, as in "
-                    "'<relative>'"
-                )
+        if ("<" in word or ">" in word) and word != count and not references(word):
             return (
-                f"'{word}': the only placeholder here is '{count}' (a count from 10 to 999 "
-                f"written in digits, as in 'took {count}'); term lists are named only "
-                "inside 'terms' and 'never_alarm'"
+                f"'{word}': write '{count}' (a count from 10 to 999 written in digits, "
+                f"as in 'took {count}') or a term list's name in lower case, as in "
+                "'<relative>'"
             )
     if parts == [count]:
         return (
@@ -480,18 +473,24 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
     count_name = COUNT_PLACEHOLDER.strip("<>")
     # A ``<name>`` may be a misspelt "<count>" as well as a misspelt list.
     named = [*safety.terms, count_name]
-    list_problems: list[tuple[tuple[str, ...], ListProblem]] = [
+    list_problems: list[tuple[tuple[str | int, ...], ListProblem]] = [
         (("terms", p.name), p) for p in expand_terms(safety.terms)[1]
     ]
     list_problems += [
         (("never_alarm",), p) for p in expand_phrases(safety.never_alarm, safety.terms)[1]
+    ]
+    list_problems += [
+        (("rules", index, "unless"), p)
+        for index, rule in enumerate(safety.rules)
+        for p in expand_phrases(rule.unless, safety.terms)[1]
     ]
     for keys, found in list_problems:
         message = found.message
         if found.unknown is not None:
             message = _unknown_term_list(found.unknown, f"'<{found.unknown}>'", named)
         yield Problem(display, doc.line_of((*keys, found.position)), message)
-    used |= included_lists(safety.terms, safety.never_alarm)
+    unless_phrases = [p for rule in safety.rules for p in rule.unless]
+    used |= included_lists(safety.terms, [*safety.never_alarm, *unless_phrases])
     if count_name in safety.terms:
         yield Problem(
             display,
@@ -508,7 +507,7 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                 Severity.WARNING,
             )
         for position, phrase in enumerate(phrases):
-            problem = _placeholder_problem(phrase, lists=True)
+            problem = _placeholder_problem(phrase)
             if problem:
                 yield Problem(display, doc.line_of(("terms", name, position)), problem)
             for word in phrase.split():
@@ -517,12 +516,12 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                         display,
                         doc.line_of(("terms", name, position)),
                         f"'{word}': a '*' may only end a word of at least 3 letters, as in "
-                        "'numb*' (matches numb, numbness, numbed)",
+                        "'numb*' (matches numb, numbness, numbed), or a number, as in '19*'",
                     )
     # Placeholders in the phrases that silence: a misspelt one is read as a plain word.
-    # ``never_alarm`` may name term lists ("try not to wake up <sleeper>"), ``unless`` not.
+    # Both may name term lists ("try not to wake up <sleeper>", "<as-a-child>").
     for position, phrase in enumerate(safety.never_alarm):
-        problem = _placeholder_problem(phrase, lists=True)
+        problem = _placeholder_problem(phrase)
         if problem:
             yield Problem(display, doc.line_of(("never_alarm", position)), problem)
     for index, rule in enumerate(safety.rules):

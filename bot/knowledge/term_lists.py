@@ -5,8 +5,8 @@ list ``name``: the phrase ``<relative> isnt responding`` is ``mum isnt respondin
 ``dad isnt responding`` and so on, and a phrase that is only ``<numbness>`` brings in the
 whole list. Lists are expanded once, when the knowledge loads, so the safety check reads
 the same plain phrases it would if they were written out. (``<count>`` is not a list: it
-matches a count, see the safety check.) ``never_alarm`` phrases may name lists too: "try not
-to wake up <sleeper>".
+matches a count, see the safety check.) ``never_alarm`` and ``unless`` phrases may name lists
+too: "try not to wake up <sleeper>", "<long-past>".
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def expand_terms(
 def expand_phrases(
     phrases: Sequence[str], terms: Mapping[str, list[str]]
 ) -> tuple[list[str], list[ListProblem]]:
-    """Phrases outside ``terms`` (``never_alarm``) with their ``<name>`` words replaced;
+    """Phrases outside ``terms`` (``never_alarm``, ``unless``) with their ``<name>`` words replaced;
     a problem's ``name`` is empty and its ``position`` is the phrase's."""
     expander = _Expander(terms)
     return expander.phrases("", phrases), expander.problems
