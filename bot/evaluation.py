@@ -183,7 +183,8 @@ def sweep(
     """Replay the decision with other thresholds, to calibrate ``matching.yaml``.
 
     Rankings are computed once; safety and small-talk replies do not depend on the
-    thresholds, so those cases are left out.
+    thresholds, so those cases are left out. A long message's own threshold
+    (``with_model.long_message_threshold``) moves with the others, by the same offset.
     """
     scored: list[tuple[Case, list[Candidate] | None]] = []
     for case in cases:
@@ -197,6 +198,10 @@ def sweep(
     in_scope = sum(c.group == "in_scope" for c, _ in scored) or 1
     out_of_scope = sum(c.group == "no_answer" for c, _ in scored) or 1
     base = engine.matching
+    offsets = {
+        case.ask: engine.thresholds(case.ask).answer_threshold - base.answer_threshold
+        for case, _ in scored
+    }
     rows = []
     for answer in answer_thresholds:
         for gap in clarify_gaps:
@@ -213,7 +218,18 @@ def sweep(
                     if ranking is None:
                         no_answer += 1
                         continue
-                    decision = decide_ranking(ranking, config)
+                    offset = offsets[case.ask]
+                    decision = decide_ranking(
+                        ranking,
+                        config.model_copy(
+                            update={
+                                "answer_threshold": config.answer_threshold + offset,
+                                "clarify_threshold": max(0.0, config.clarify_threshold + offset),
+                            }
+                        )
+                        if offset
+                        else config,
+                    )
                     kind, entry = decision.kind, decision.entry
                     if case.group == "no_answer":
                         no_answer += kind is ReplyKind.NO_MATCH

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.engine import Engine, ReplyKind
@@ -252,3 +254,36 @@ def test_the_ranking_scored_for_top_3_is_the_one_replies_decide_on(engine: Engin
         reply = engine.reply(message)
         if reply.kind is ReplyKind.ANSWER and reply.entry is not None:
             assert engine.rank(message, limit=3)[0].entry.id == reply.entry.id, message
+
+
+class _SameMeaning:
+    """Every text means the same: the reranker adds the same share to every entry and
+    the safety checks by meaning never lead, so the word score decides."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return np.ones((len(texts), 3), dtype=np.float32) / np.sqrt(3)
+
+    def encode_examples(self, texts: Sequence[str], cache: Path | None = None) -> np.ndarray:
+        return self.encode(texts)
+
+
+def test_a_long_message_is_answered_from_its_own_threshold(
+    knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.engine.engine.default_encoder", _SameMeaning)
+    with_model = knowledge.matching.with_model
+    assert with_model is not None
+
+    def engine_with(long_threshold: float) -> Engine:
+        update = {"long_message_words": 16, "long_message_threshold": long_threshold}
+        matching = knowledge.matching.model_copy(
+            update={"with_model": with_model.model_copy(update=update)}
+        )
+        return Engine(dataclasses.replace(knowledge, matching=matching))
+
+    short = "how much does the stem cell treatment cost"
+    long = short + " for my mother, who is eighty and has had a bad back for many years now"
+    never_long = engine_with(100)
+    assert never_long.reply(short).kind is ReplyKind.ANSWER  # under 16 words: 47 as usual
+    assert never_long.reply(long).kind is ReplyKind.NO_MATCH
+    assert engine_with(0).reply(long).kind is ReplyKind.ANSWER

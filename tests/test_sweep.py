@@ -14,6 +14,12 @@ CASES = [
     Case("can stem cells fix my knee arthritis", ("no-answer",), 4),
     Case("are stem cell injections for hip arthritis safe", ("no-answer",), 5),
     Case("does stem cell therapy work for multiple sclerosis", ("no-answer",), 6),
+    # 16 words: answered from the long-message threshold, which the sweep moves too
+    Case(
+        "Is it one shot or a course of several? And is it IV or injected locally?",
+        ("how-treatment-is-given",),
+        7,
+    ),
 ]
 
 
@@ -29,3 +35,5 @@ def test_the_sweep_row_at_the_shipped_thresholds_matches_the_replies(engine: Eng
     metrics = evaluate(engine_answerer(engine), CASES).metrics
     assert (row.top1, row.no_answer) == (metrics["top1"], metrics["no_answer"])
     assert row.no_answer == 1.0
+    if engine.uses_model:
+        assert row.top1 == 1.0

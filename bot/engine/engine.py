@@ -26,8 +26,9 @@ from bot.engine.safety import Alarm, SafetyCheck
 from bot.engine.similarity import SimilarityCheck
 from bot.engine.similarity import segments as safety_segments
 from bot.knowledge import Entry, Knowledge
-from bot.knowledge.schema import MatchingFile, SmalltalkIntent, SourceRef
+from bot.knowledge.schema import MatchingFile, SmalltalkIntent, SourceRef, WithModel
 from bot.normalize import Normalizer
+from bot.text import words
 
 log = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^<>]{0,300}>")
@@ -124,6 +125,24 @@ def decide_ranking(candidates: list[Candidate], config: MatchingFile) -> Decisio
     return decide(covered, config)
 
 
+def _long_message(matching: MatchingFile, with_model: WithModel) -> tuple[int, MatchingFile] | None:
+    """The word count from which a message is long, and the thresholds it is answered
+    from (the clarify band as wide as a short message's); ``None`` when not configured."""
+    words_from, threshold = with_model.long_message_words, with_model.long_message_threshold
+    if words_from is None or threshold is None:
+        return None
+    band = with_model.answer_threshold - with_model.clarify_threshold
+    update = {"answer_threshold": threshold, "clarify_threshold": max(0.0, threshold - band)}
+    return words_from, matching.model_copy(update=update)
+
+
+def _config(state: _State, text: str) -> MatchingFile:
+    """The thresholds for this message: a long one's own when configured."""
+    if state.long_message is not None and len(words(text)) >= state.long_message[0]:
+        return state.long_message[1]
+    return state.matching
+
+
 class _Smalltalk:
     """Greetings, thanks, goodbyes: only when the message holds nothing else."""
 
@@ -180,6 +199,8 @@ class _State:
     matching: MatchingFile
     # the same, for the question asked beside a red flag
     beside_alarm: MatchingFile
+    # the same, for a message of at least this many words (with_model's long_message_*)
+    long_message: tuple[int, MatchingFile] | None
     smalltalk: _Smalltalk
     off_topic: OffTopic
     not_covered: Entry
@@ -228,6 +249,7 @@ class Engine:
         similarity: tuple[SimilarityCheck, ...] = ()
         reranker, matching = None, knowledge.matching
         beside_alarm = matching
+        long_message: tuple[int, MatchingFile] | None = None
         if self._encoder is not None:
             crisis, urgent = knowledge.crisis_examples, knowledge.urgent_examples
             # The entries to rerank (the not-covered topics first) and every text the bot
@@ -293,6 +315,7 @@ class Engine:
                     beside_alarm = matching.model_copy(
                         update={"answer_threshold": with_model.answer_beside_alarm}
                     )
+                long_message = _long_message(matching, with_model)
         return _State(
             knowledge=knowledge,
             composer=Composer(knowledge, values),
@@ -302,6 +325,7 @@ class Engine:
             reranker=reranker,
             matching=matching,
             beside_alarm=beside_alarm,
+            long_message=long_message,
             smalltalk=_Smalltalk(knowledge.messages.smalltalk, normalizer),
             off_topic=OffTopic(
                 knowledge.matching.other_conditions,
@@ -325,6 +349,10 @@ class Engine:
     def matching(self) -> MatchingFile:
         """The thresholds in force: ``with_model``'s when the sentence model runs."""
         return self._state.matching
+
+    def thresholds(self, message: str) -> MatchingFile:
+        """The thresholds this message is answered from: a long one's own, if configured."""
+        return _config(self._state, plain_text(message)[: self.max_message_chars])
 
     @property
     def uses_model(self) -> bool:
@@ -350,7 +378,9 @@ class Engine:
             alarms = self._similar_alarms(state, head, vectors, alarms)
         # Beside a red flag, the question's subject is not the rest of the message.
         candidates = self._candidates(state, head, vectors, whole_message=not alarms)
-        decision = decide_ranking(candidates, state.beside_alarm if alarms else state.matching)
+        decision = decide_ranking(
+            candidates, state.beside_alarm if alarms else _config(state, head)
+        )
 
         if alarms:
             answer = decision.entry if alarms[0].kind == "urgent" else None

@@ -187,6 +187,10 @@ class WithModel(Strict):
     clarify_margin: Annotated[float, Field(ge=0, le=100)]
     # The answer attached to an urgent reply: scored on the best part alone
     answer_beside_alarm: Annotated[float | None, Field(ge=0, le=100)] = None
+    # Messages of at least ``long_message_words`` words are answered (and asked about)
+    # from ``long_message_threshold``: a long story shares its score across more words.
+    long_message_words: Annotated[int | None, Field(ge=1)] = None
+    long_message_threshold: Annotated[float | None, Field(ge=0, le=100)] = None
 
 
 class MatchingFile(Strict):
