@@ -213,23 +213,22 @@ def sweep(
                         "clarify_margin": margin,
                     }
                 )
+                # the long-message thresholds, moved by the same offset
+                shifted = {
+                    offset: config.model_copy(
+                        update={
+                            "answer_threshold": config.answer_threshold + offset,
+                            "clarify_threshold": max(0.0, config.clarify_threshold + offset),
+                        }
+                    )
+                    for offset in set(offsets.values())
+                }
                 right = half = no_answer = wrong = clarified_oos = 0
                 for case, ranking in scored:
                     if ranking is None:
                         no_answer += 1
                         continue
-                    offset = offsets[case.ask]
-                    decision = decide_ranking(
-                        ranking,
-                        config.model_copy(
-                            update={
-                                "answer_threshold": config.answer_threshold + offset,
-                                "clarify_threshold": max(0.0, config.clarify_threshold + offset),
-                            }
-                        )
-                        if offset
-                        else config,
-                    )
+                    decision = decide_ranking(ranking, shifted[offsets[case.ask]])
                     kind, entry = decision.kind, decision.entry
                     if case.group == "no_answer":
                         no_answer += kind is ReplyKind.NO_MATCH
