@@ -11,6 +11,17 @@ from bot.knowledge import Knowledge
 from bot.knowledge.schema import SafetyFile, SafetyRule
 from tests.conftest import ROOT
 
+_CHECKS: dict[int, SafetyCheck] = {}
+
+
+def shipped(knowledge: Knowledge) -> SafetyCheck:
+    """One check of the shipped rules per process: building it takes about half a second,
+    and some four hundred tests here read it."""
+    check = _CHECKS.get(id(knowledge.safety))
+    if check is None:
+        check = _CHECKS[id(knowledge.safety)] = SafetyCheck(knowledge.safety)
+    return check
+
 
 @pytest.mark.parametrize(
     "message",
@@ -117,7 +128,7 @@ def test_ordinary_messages_raise_no_alarm(engine: Engine, message: str) -> None:
 
 
 def test_rules_need_their_terms_close_together(knowledge: Knowledge) -> None:
-    check = SafetyCheck(knowledge.safety)
+    check = shipped(knowledge)
     near = "my bladder control is gone"
     far = "bladder " + "word " * 40 + "control"
     assert check.check(near)
@@ -135,7 +146,7 @@ def test_staff_can_add_a_phrase(knowledge: Knowledge) -> None:
         {**knowledge.safety.model_dump(), "terms": terms, "rules": rules}
     )
     message = "some days i just want to walk into the sea"
-    assert not SafetyCheck(knowledge.safety).check(message)
+    assert not shipped(knowledge).check(message)
     assert SafetyCheck(edited).check(message)
 
 
@@ -167,7 +178,7 @@ def test_crisis_comes_before_urgent_and_keeps_its_advice(engine: Engine) -> None
     ],
 )
 def test_a_denied_symptom_raises_no_alarm(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
 
 
 @pytest.mark.parametrize(
@@ -199,7 +210,7 @@ def test_a_denied_symptom_raises_no_alarm(knowledge: Knowledge, message: str) ->
     ],
 )
 def test_negation_does_not_hide_a_red_flag(knowledge: Knowledge, message: str) -> None:
-    alarms = SafetyCheck(knowledge.safety).check(message)
+    alarms = shipped(knowledge).check(message)
     assert alarms
     assert {a.kind for a in alarms} == {"urgent"}
 
@@ -232,7 +243,7 @@ def test_negation_does_not_hide_a_red_flag(knowledge: Knowledge, message: str) -
 def test_pills_taken_in_a_dangerous_number_get_the_crisis_reply(
     knowledge: Knowledge, message: str
 ) -> None:
-    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}
+    assert {a.kind for a in shipped(knowledge).check(message)} == {"crisis"}
 
 
 @pytest.mark.parametrize(
@@ -252,7 +263,7 @@ def test_pills_taken_in_a_dangerous_number_get_the_crisis_reply(
     ],
 )
 def test_doses_and_other_numbers_are_not_an_overdose(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
 
 
 def test_pills_taken_get_the_advice_to_call_now(engine: Engine) -> None:
@@ -340,7 +351,7 @@ def test_unless_phrases_may_name_a_list(knowledge: Knowledge) -> None:
 
 
 def test_crisis_phrases_are_never_denied(knowledge: Knowledge) -> None:
-    alarms = SafetyCheck(knowledge.safety).check("no i want to die")
+    alarms = shipped(knowledge).check("no i want to die")
     assert {a.kind for a in alarms} == {"crisis"}
 
 
@@ -349,7 +360,7 @@ def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
     safety = knowledge.safety.model_copy(
         update={"negation": knowledge.safety.negation.model_copy(update={"triggers": []})}
     )
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
     assert SafetyCheck(safety).check(message)
 
 
@@ -387,7 +398,7 @@ def test_negation_is_configured_in_the_knowledge(knowledge: Knowledge) -> None:
     ],
 )
 def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: str) -> None:
-    alarms = SafetyCheck(knowledge.safety).check(message)
+    alarms = shipped(knowledge).check(message)
     assert alarms and alarms[0].kind == "urgent"
 
 
@@ -415,7 +426,7 @@ def test_red_flags_survive_negation_and_unless(knowledge: Knowledge, message: st
     ],
 )
 def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: str) -> None:
-    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)][:1] == ["crisis"]
+    assert [a.kind for a in shipped(knowledge).check(message)][:1] == ["crisis"]
 
 
 @pytest.mark.parametrize(
@@ -441,11 +452,11 @@ def test_crisis_wordings_near_everyday_phrases(knowledge: Knowledge, message: st
     ],
 )
 def test_everyday_phrases_near_crisis_wordings(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
 
 
 def test_texting_shorthand_is_read_as_words(knowledge: Knowledge) -> None:
-    assert {a.kind for a in SafetyCheck(knowledge.safety).check("i want 2 die")} == {"crisis"}
+    assert {a.kind for a in shipped(knowledge).check("i want 2 die")} == {"crisis"}
 
 
 @pytest.mark.parametrize(
@@ -459,7 +470,7 @@ def test_texting_shorthand_is_read_as_words(knowledge: Knowledge) -> None:
     ],
 )
 def test_injury_and_exercise_talk_is_not_a_crisis(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
 
 
 @pytest.mark.parametrize(
@@ -483,7 +494,7 @@ def test_injury_and_exercise_talk_is_not_a_crisis(knowledge: Knowledge, message:
 def test_combined_crisis_rules_catch_unlisted_wordings(
     knowledge: Knowledge, message: str, rule: str
 ) -> None:
-    alarms = SafetyCheck(knowledge.safety).check(message)
+    alarms = shipped(knowledge).check(message)
     assert rule in [a.rule_id for a in alarms if a.kind == "crisis"]
 
 
@@ -508,7 +519,7 @@ def test_combined_crisis_rules_catch_unlisted_wordings(
     ],
 )
 def test_everyday_wordings_near_the_combined_rules(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
 
 
 def test_phrases_are_read_with_the_same_shorthand_as_messages(knowledge: Knowledge) -> None:
@@ -530,7 +541,7 @@ def test_phrases_are_read_with_the_same_shorthand_as_messages(knowledge: Knowled
 )
 def test_a_split_cannot_is_read_as_one_word(knowledge: Knowledge, message: str) -> None:
     """Shorthand may join words: "can not" is read as "cant", in messages and phrases."""
-    rules = [a.rule_id for a in SafetyCheck(knowledge.safety).check(message)]
+    rules = [a.rule_id for a in shipped(knowledge).check(message)]
     assert rules == ["bladder-bowel-control"]
     no_join = dict(knowledge.safety.shorthand)
     del no_join["can not"]
@@ -541,7 +552,7 @@ def test_a_split_cannot_is_read_as_one_word(knowledge: Knowledge, message: str) 
 def test_a_split_spelling_is_also_read_as_written(knowledge: Knowledge) -> None:
     """Joined, "can not wake up" loses the "not wake up" a crisis phrase needs."""
     message = "i can not wake up my husband after he took his pills"
-    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}
+    assert {a.kind for a in shipped(knowledge).check(message)} == {"crisis"}
 
 
 @pytest.mark.parametrize(
@@ -568,7 +579,7 @@ def test_a_split_spelling_is_also_read_as_written(knowledge: Knowledge) -> None:
     ],
 )
 def test_more_denials_raise_no_alarm(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
 
 
 @pytest.mark.parametrize(
@@ -600,14 +611,12 @@ def test_more_denials_raise_no_alarm(knowledge: Knowledge, message: str) -> None
 def test_denial_words_inside_a_symptom_still_alarm(
     knowledge: Knowledge, message: str, rule: str
 ) -> None:
-    assert rule in [a.rule_id for a in SafetyCheck(knowledge.safety).check(message)]
+    assert rule in [a.rule_id for a in shipped(knowledge).check(message)]
 
 
 def test_waking_a_sleepy_relative_for_tablets_is_not_an_overdose(knowledge: Knowledge) -> None:
     message = "my son won't wake up for school since he started sertraline"
-    assert "cant-wake-after-pills" not in [
-        a.rule_id for a in SafetyCheck(knowledge.safety).check(message)
-    ]
+    assert "cant-wake-after-pills" not in [a.rule_id for a in shipped(knowledge).check(message)]
 
 
 def test_a_joined_shorthand_stays_within_its_clause(knowledge: Knowledge) -> None:
@@ -627,7 +636,7 @@ def test_a_joined_shorthand_stays_within_its_clause(knowledge: Knowledge) -> Non
     ],
 )
 def test_a_report_phrased_as_a_question_still_alarms(knowledge: Knowledge, message: str) -> None:
-    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)][:1] == ["urgent"]
+    assert [a.kind for a in shipped(knowledge).check(message)][:1] == ["urgent"]
 
 
 @pytest.mark.parametrize(
@@ -646,7 +655,7 @@ def test_a_report_phrased_as_a_question_still_alarms(knowledge: Knowledge, messa
 def test_everyday_wordings_that_share_parts_with_the_combined_rules(
     knowledge: Knowledge, message: str
 ) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
 
 
 @pytest.mark.parametrize(
@@ -659,7 +668,7 @@ def test_everyday_wordings_that_share_parts_with_the_combined_rules(
     ],
 )
 def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) -> None:
-    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}
+    assert {a.kind for a in shipped(knowledge).check(message)} == {"crisis"}
 
 
 @pytest.mark.parametrize(
@@ -727,7 +736,7 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
     ],
 )
 def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
-    assert rule in [a.rule_id for a in SafetyCheck(knowledge.safety).check(message)]
+    assert rule in [a.rule_id for a in shipped(knowledge).check(message)]
 
 
 @pytest.mark.parametrize(
@@ -743,7 +752,7 @@ def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, ru
 def test_crisis_in_another_language_gets_the_crisis_reply(
     knowledge: Knowledge, message: str
 ) -> None:
-    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == {"crisis"}
+    assert {a.kind for a in shipped(knowledge).check(message)} == {"crisis"}
 
 
 @pytest.mark.parametrize(
@@ -813,11 +822,11 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
 
 
 def test_an_unless_phrase_switches_off_only_its_own_clause(knowledge: Knowledge) -> None:
-    check = SafetyCheck(knowledge.safety)
+    check = shipped(knowledge)
     # the past episode is excused; the new report in another clause is not
     message = "In 2018 I had bladder problems, fully recovered, but now I can't control my bladder"
     assert [a.rule_id for a in check.check(message)] == ["bladder-bowel-control"]
@@ -838,12 +847,12 @@ def test_an_unless_phrase_switches_off_only_its_own_clause(knowledge: Knowledge)
     ],
 )
 def test_a_past_episode_does_not_hide_a_new_report(knowledge: Knowledge, message: str) -> None:
-    assert "urgent" in {a.kind for a in SafetyCheck(knowledge.safety).check(message)}
+    assert "urgent" in {a.kind for a in shipped(knowledge).check(message)}
 
 
 def test_typographic_dashes_and_ellipses_end_a_clause(knowledge: Knowledge) -> None:
     """An ``unless`` phrase after "—" or "…" belongs to another clause, as after " - "."""
-    check = SafetyCheck(knowledge.safety)
+    check = shipped(knowledge)
     for mark in (" - ", " — ", "… "):
         message = f"I have crushing chest pain{mark}can the injection cause that"
         assert [a.kind for a in check.check(message)] == ["urgent"], mark
@@ -851,7 +860,7 @@ def test_typographic_dashes_and_ellipses_end_a_clause(knowledge: Knowledge) -> N
 
 def test_a_decimal_point_does_not_end_a_clause(knowledge: Knowledge) -> None:
     # "37.8" once split into "37" and "8 from flu", so the flu no longer excused the fever.
-    check = SafetyCheck(knowledge.safety)
+    check = shipped(knowledge)
     assert check.check("temp of 37.8 from flu, does flu make back pain worse?") == []
     assert [a.rule_id for a in check.check("fever of 38.5 since the injection")] == [
         "fever-after-injection"
@@ -876,7 +885,7 @@ PROBES_FLOOR = 1794
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
-    check = SafetyCheck(knowledge.safety)
+    check = shipped(knowledge)
 
     def rules_only(message: str) -> Prediction:
         alarms = check.check(message)
@@ -897,7 +906,7 @@ def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
 def test_real_words_and_the_files_own_words_are_not_typos(
     knowledge: Knowledge, message: str
 ) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == [], message
+    assert shipped(knowledge).check(message) == [], message
 
 
 @pytest.mark.parametrize(
@@ -919,7 +928,7 @@ def test_real_words_and_the_files_own_words_are_not_typos(
 def test_wordings_from_the_new_sets_and_the_probes_alarm(
     knowledge: Knowledge, message: str
 ) -> None:
-    assert SafetyCheck(knowledge.safety).check(message), message
+    assert shipped(knowledge).check(message), message
 
 
 @pytest.mark.parametrize(
@@ -934,7 +943,7 @@ def test_wordings_from_the_new_sets_and_the_probes_alarm(
     ],
 )
 def test_everyday_wordings_near_the_new_phrases(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == [], message
+    assert shipped(knowledge).check(message) == [], message
 
 
 @pytest.mark.parametrize(
@@ -948,7 +957,7 @@ def test_everyday_wordings_near_the_new_phrases(knowledge: Knowledge, message: s
 def test_an_unless_phrase_does_not_reach_back_past_a_break(
     knowledge: Knowledge, message: str
 ) -> None:
-    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)] == ["urgent"]
+    assert [a.kind for a in shipped(knowledge).check(message)] == ["urgent"]
 
 
 @pytest.mark.parametrize(
@@ -962,7 +971,7 @@ def test_an_unless_phrase_does_not_reach_back_past_a_break(
     ],
 )
 def test_a_cause_reaches_its_clause_and_but_is_no_break(knowledge: Knowledge, message: str) -> None:
-    assert SafetyCheck(knowledge.safety).check(message) == []
+    assert shipped(knowledge).check(message) == []
 
 
 @pytest.mark.parametrize(
@@ -980,7 +989,7 @@ def test_a_cause_reaches_its_clause_and_but_is_no_break(knowledge: Knowledge, me
     ],
 )
 def test_clinical_shorthand(knowledge: Knowledge, message: str, expected: list[str]) -> None:
-    assert [a.kind for a in SafetyCheck(knowledge.safety).check(message)] == expected
+    assert [a.kind for a in shipped(knowledge).check(message)] == expected
 
 
 @pytest.mark.parametrize(
@@ -1017,4 +1026,4 @@ def test_clinical_shorthand(knowledge: Knowledge, message: str, expected: list[s
 def test_wordings_of_patients_with_other_conditions_and_from_the_review(
     knowledge: Knowledge, message: str, expected: list[str]
 ) -> None:
-    assert {a.kind for a in SafetyCheck(knowledge.safety).check(message)} == set(expected)
+    assert {a.kind for a in shipped(knowledge).check(message)} == set(expected)
