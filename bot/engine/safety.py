@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from bot.engine.english import zipf
 from bot.knowledge.schema import COUNT_PLACEHOLDER, SafetyFile, SafetyRule
-from bot.knowledge.term_lists import building_blocks, expand_phrases, expand_terms
+from bot.knowledge.term_lists import building_blocks, expand_all
 from bot.text import fold, words
 
 AlarmKind = Literal["urgent", "crisis"]
@@ -232,11 +232,14 @@ class SafetyCheck:
         def parse(phrase: str) -> _Pattern:
             return _Pattern.parse(phrase, self._shorthand)
 
-        expanded, _ = expand_terms(safety.terms)  # the loader refused any problems
-        never_alarm, _ = expand_phrases(safety.never_alarm, safety.terms)
+        # The loader refused any problems.
+        expansion = expand_all(
+            safety.terms, safety.never_alarm, [rule.unless for rule in self._rules]
+        )
+        expanded, never_alarm = expansion.terms, expansion.never_alarm
         unless = {
-            rule.id: expand_phrases(rule.unless, safety.terms)[0]
-            for rule in self._rules
+            rule.id: phrases
+            for rule, phrases in zip(self._rules, expansion.unless, strict=True)
             if rule.unless
         }
         in_rules = {name for r in safety.rules for name in r.all}

@@ -32,9 +32,8 @@ from bot.knowledge.schema import (
 )
 from bot.knowledge.source_text import SourceText
 from bot.knowledge.term_lists import (
-    ListProblem,
-    expand_phrases,
-    expand_terms,
+    Where,
+    expand_all,
     included_lists,
     references,
 )
@@ -473,24 +472,25 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
     count_name = COUNT_PLACEHOLDER.strip("<>")
     # A ``<name>`` may be a misspelt "<count>" as well as a misspelt list.
     named = [*safety.terms, count_name]
-    list_problems: list[tuple[tuple[str | int, ...], ListProblem]] = [
-        (("terms", p.name), p) for p in expand_terms(safety.terms)[1]
-    ]
-    list_problems += [
-        (("never_alarm",), p) for p in expand_phrases(safety.never_alarm, safety.terms)[1]
-    ]
-    list_problems += [
-        (("rules", index, "unless"), p)
-        for index, rule in enumerate(safety.rules)
-        for p in expand_phrases(rule.unless, safety.terms)[1]
-    ]
-    for keys, found in list_problems:
+    unless = [rule.unless for rule in safety.rules]
+    expansion = expand_all(safety.terms, safety.never_alarm, unless)
+    for keys, found in expansion.problems:
         message = found.message
         if found.unknown is not None:
             message = _unknown_term_list(found.unknown, f"'<{found.unknown}>'", named)
         yield Problem(display, doc.line_of((*keys, found.position)), message)
-    unless_phrases = [p for rule in safety.rules for p in rule.unless]
-    used |= included_lists(safety.terms, [*safety.never_alarm, *unless_phrases])
+    # Placeholders in the phrases that silence: a misspelt one is read as a plain word.
+    # Both may name term lists ("try not to wake up <sleeper>", "<long-past>"), which
+    # count as used.
+    silencing: list[tuple[Where, list[str]]] = [(("never_alarm",), safety.never_alarm)]
+    silencing += [(("rules", index, "unless"), phrases) for index, phrases in enumerate(unless)]
+    for keys, phrases in silencing:
+        for position, phrase in enumerate(phrases):
+            used.update(references(phrase))
+            problem = _placeholder_problem(phrase)
+            if problem:
+                yield Problem(display, doc.line_of((*keys, position)), problem)
+    used |= included_lists(safety.terms)
     if count_name in safety.terms:
         yield Problem(
             display,
@@ -518,17 +518,6 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                         f"'{word}': a '*' may only end a word of at least 3 letters, as in "
                         "'numb*' (matches numb, numbness, numbed), or a number, as in '19*'",
                     )
-    # Placeholders in the phrases that silence: a misspelt one is read as a plain word.
-    # Both may name term lists ("try not to wake up <sleeper>", "<as-a-child>").
-    for position, phrase in enumerate(safety.never_alarm):
-        problem = _placeholder_problem(phrase)
-        if problem:
-            yield Problem(display, doc.line_of(("never_alarm", position)), problem)
-    for index, rule in enumerate(safety.rules):
-        for position, phrase in enumerate(rule.unless):
-            problem = _placeholder_problem(phrase)
-            if problem:
-                yield Problem(display, doc.line_of(("rules", index, "unless", position)), problem)
     for position, term in enumerate(safety.negation.never_denied):
         if term not in safety.terms:
             yield Problem(

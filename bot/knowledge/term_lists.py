@@ -109,22 +109,45 @@ class _Expander:
             self.problems.append(problem)
 
 
-def expand_terms(
+# Where a problem is in safety.yaml: the keys of the list or phrases it is in; the
+# problem's ``position`` is the last key.
+Where = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """safety.yaml's lists and phrases with their ``<name>`` words replaced."""
+
+    terms: dict[str, list[str]]
+    never_alarm: list[str]
+    unless: list[list[str]]  # one per rule, in the rules' order
+    problems: list[tuple[Where, ListProblem]]
+
+
+def expand_all(
     terms: Mapping[str, list[str]],
-) -> tuple[dict[str, list[str]], list[ListProblem]]:
-    """Every list with its ``<name>`` words replaced, and what could not be expanded."""
+    never_alarm: Sequence[str] = (),
+    unless: Sequence[Sequence[str]] = (),
+) -> Expansion:
+    """Every list, then ``never_alarm`` and each rule's ``unless``, with one expander: a
+    list that several rules name (``<long-past>``) is expanded once. Lists come first, so
+    a problem inside a list is reported there, not again where a phrase names it."""
     expander = _Expander(terms)
     expanded = {name: expander.expand(name) for name in terms}
-    return expanded, expander.problems
+    problems: list[tuple[Where, ListProblem]] = [(("terms", p.name), p) for p in expander.problems]
 
+    def phrases(where: Where, group: Sequence[str]) -> list[str]:
+        expander.problems = []  # a phrase's problem is its group's, not deduplicated across
+        out = expander.phrases("", group)
+        problems.extend((where, p) for p in expander.problems)
+        return out
 
-def expand_phrases(
-    phrases: Sequence[str], terms: Mapping[str, list[str]]
-) -> tuple[list[str], list[ListProblem]]:
-    """Phrases outside ``terms`` (``never_alarm``, ``unless``) with their ``<name>`` words replaced;
-    a problem's ``name`` is empty and its ``position`` is the phrase's."""
-    expander = _Expander(terms)
-    return expander.phrases("", phrases), expander.problems
+    return Expansion(
+        expanded,
+        phrases(("never_alarm",), never_alarm),
+        [phrases(("rules", index, "unless"), group) for index, group in enumerate(unless)],
+        problems,
+    )
 
 
 def included_lists(terms: Mapping[str, list[str]], elsewhere: Iterable[str] = ()) -> set[str]:
