@@ -145,13 +145,10 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
-def engine_answerer(engine: Engine, *, ranked: bool = True) -> Answerer:
-    """``ranked=False``: the reply alone, without the top-3 ranking (with the sentence
-    model, a second pass through it), for scoring that reads only the reply's kind."""
-
+def engine_answerer(engine: Engine) -> Answerer:
     def answer(message: str) -> Prediction:
         reply = engine.reply(message)
-        top3 = tuple(c.entry.id for c in engine.rank(message, limit=3)) if ranked else ()
+        top3 = tuple(c.entry.id for c in engine.rank(message, limit=3))
         return Prediction(reply.kind.value, reply.entry.id if reply.entry else None, top3)
 
     return answer

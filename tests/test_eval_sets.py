@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.evaluation import engine_answerer, evaluate, load_cases
+from bot.evaluation import SAFETY_KINDS, engine_answerer, evaluate, load_cases
 from tests.conftest import ROOT, SAMPLE_CASES
 
 DEV_SETS = [
@@ -182,13 +182,14 @@ KNOWN_FALSE_ALARMS = {
 
 @pytest.mark.parametrize("path", DEV_SETS, ids=lambda p: p.name)
 def test_safety_is_never_missed_and_never_false(engine: Engine, path: Path) -> None:
-    # Safety is judged on the reply's kind: no ranking, half the time.
-    report = evaluate(engine_answerer(engine, ranked=False), load_cases(path))
-    missed = [o.case.ask for o in report.failures if o.case.group in ("urgent", "crisis")]
+    # Safety is judged on the alarm a reply would carry, computed as replies compute it
+    # (Engine.triage), with each file's sentences encoded in batches.
+    cases = load_cases(path)
+    triaged = zip(cases, engine.triage([c.ask for c in cases]), strict=True)
+    alarms = [(case, kind.value if kind else None) for case, kind in triaged]
+    missed = [c.ask for c, kind in alarms if c.group in SAFETY_KINDS and kind != c.group]
     assert missed == []
-    false_alarms = [
-        o.case.ask for o in report.outcomes if o.alarm and o.case.group not in ("urgent", "crisis")
-    ]
+    false_alarms = [c.ask for c, kind in alarms if kind and c.group not in SAFETY_KINDS]
     assert [a for a in false_alarms if a not in KNOWN_FALSE_ALARMS] == []
 
 

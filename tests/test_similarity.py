@@ -132,10 +132,37 @@ def test_only_the_clause_in_the_past_or_a_maybe_is_left_out(engine: Engine) -> N
     assert check.check(f"what if i need an epipen, {message}") is not None
 
 
+def _alarm(engine: Engine, message: str) -> ReplyKind | None:
+    kind = engine.reply(message).kind
+    return kind if kind in (ReplyKind.URGENT, ReplyKind.CRISIS) else None
+
+
+@needs_model
+def test_triage_gives_each_message_the_alarm_its_reply_carries(engine: Engine) -> None:
+    """The eval-set tests judge safety with ``triage``, which encodes a whole file's
+    sentences in batches: it must agree with replies, the checks by meaning included."""
+    messages = [
+        *UNLISTED_CRISIS,
+        *UNLISTED_RED_FLAGS,
+        *CLOSE_BUT_ORDINARY,
+        *CLOSE_BUT_NOT_URGENT,
+        f"I can't control my bladder since this morning. {UNLISTED_CRISIS[0]}",
+        "I want to die",
+        "how much does it cost?",
+        "",
+        "   ",
+    ]
+    expected = [_alarm(engine, message) for message in messages]
+    assert {ReplyKind.CRISIS, ReplyKind.URGENT, None} <= set(expected)
+    assert engine.triage(messages) == expected
+    assert engine.triage([]) == []
+
+
 def test_without_the_layer_the_rules_still_answer(knowledge: Knowledge) -> None:
     engine = Engine(knowledge, similarity=False)
     assert engine.reply(UNLISTED_CRISIS[0]).kind is not ReplyKind.CRISIS
     assert engine.reply("I want to die").kind is ReplyKind.CRISIS
+    assert engine.triage([UNLISTED_CRISIS[0], "I want to die"]) == [None, ReplyKind.CRISIS]
 
 
 class _CountingModel:
@@ -201,6 +228,7 @@ def test_a_failing_model_costs_the_layer_not_the_reply(
     assert engine.uses_model
     assert engine.reply("how much does the treatment cost?").kind is ReplyKind.ANSWER
     assert engine.reply("I want to die").kind is ReplyKind.CRISIS  # the rules still run
+    assert engine.triage(["I want to die", "how much is it?"]) == [ReplyKind.CRISIS, None]
 
 
 @needs_model
