@@ -392,19 +392,25 @@ def test_safety_term_lists_named_inside_phrases(make_kb: MakeKb) -> None:
 
 def test_safety_never_alarm_and_unless_lists(make_kb: MakeKb) -> None:
     """A list named only in never_alarm or in an unless phrase is used (no warning, unlike
-    'spare'); an unknown one is reported on its line."""
+    'spare'); an unknown one is reported on its line, in every rule that names it. A
+    problem inside a list ('broken') is reported once, on the list's own line."""
     safety = """\
     terms:
       sleeper: [husband, wife]
       spare: [unused]
       wake: [not wake up]
       young: [as a kid, as a child]
+      broken: ["<nope> here"]
     never_alarm: ["try not to wake up <sleeper>", "careful not to wake up <sleepr>"]
     rules:
       - id: r
         kind: crisis
         all: [wake]
-        unless: ["<young>", "<yung> too"]
+        unless: ["<yung> too", "<young>", "<broken>"]
+      - id: r2
+        kind: crisis
+        all: [wake]
+        unless: ["<yung> too"]
     replies:
       urgent: Call {emergency_number}.
       crisis: Call {crisis_line}.
@@ -412,9 +418,12 @@ def test_safety_never_alarm_and_unless_lists(make_kb: MakeKb) -> None:
     found = problems_of(make_kb({"safety.yaml": safety}))
     assert found == [
         "kb/safety.yaml:3: warning: term list 'spare' is not used by any rule",
-        "kb/safety.yaml:6: unknown term list '<sleepr>' (did you mean 'sleeper'?): name a "
+        "kb/safety.yaml:6: unknown term list '<nope>': name a list defined under 'terms'",
+        "kb/safety.yaml:7: unknown term list '<sleepr>' (did you mean 'sleeper'?): name a "
         "list defined under 'terms'",
-        "kb/safety.yaml:11: unknown term list '<yung>' (did you mean 'young'?): name a "
+        "kb/safety.yaml:12: unknown term list '<yung>' (did you mean 'young'?): name a "
+        "list defined under 'terms'",
+        "kb/safety.yaml:16: unknown term list '<yung>' (did you mean 'young'?): name a "
         "list defined under 'terms'",
     ]
 
