@@ -93,16 +93,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Score a case file: accuracy, no-answer, safety recall and false alarms."""
-    engine = load_engine(Settings())
-    if engine is None:
-        return 1
-    try:
+    try:  # before the engine, so a mistake in the file is told at once
         cases = load_cases(Path(args.cases))
     except CaseFileError as error:
         print(error, file=sys.stderr)
         return 1
     except OSError as error:
         print(f"{args.cases}: cannot read: {error.strerror}", file=sys.stderr)
+        return 1
+    engine = load_engine(Settings())
+    if engine is None:
         return 1
     if args.sweep:
         thresholds = [float(t) for t in range(20, 82, 2)]

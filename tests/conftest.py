@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -115,5 +116,24 @@ def knowledge() -> Knowledge:
 
 
 @pytest.fixture(scope="session")
-def engine(knowledge: Knowledge) -> Engine:
-    return Engine(knowledge, PLACEHOLDERS)
+def example_vectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's engine keeps the knowledge's example vectors (knowledge text
+    only), for the commands the tests start: each would spend some 20 seconds of CPU
+    encoding them again."""
+    return tmp_path_factory.mktemp("vectors") / "example-vectors.npz"
+
+
+@pytest.fixture(scope="session")
+def engine(knowledge: Knowledge, example_vectors: Path) -> Engine:
+    return Engine(knowledge, PLACEHOLDERS, vector_cache=example_vectors)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, engine: Engine, example_vectors: Path) -> Path:
+    """A data directory of a test's own for a command it starts, with the example
+    vectors the session's engine wrote (none without the sentence model)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    if example_vectors.exists():
+        shutil.copyfile(example_vectors, data / example_vectors.name)
+    return data

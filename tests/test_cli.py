@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,27 +21,10 @@ ENV = {
 }
 
 
-@pytest.fixture(scope="session")
-def _example_vectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("vectors") / "example-vectors.npz"
-
-
 @pytest.fixture(autouse=True)
-def _data_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _example_vectors: Path
-) -> Iterator[None]:
-    """Each command writes its logs under a test's own directory, which pytest removes.
-    The knowledge's example vectors (knowledge text only) are shared between the tests,
-    or every command would encode them again with the sentence model."""
-    data = tmp_path / "data"
-    data.mkdir()
-    cached = data / _example_vectors.name
-    if _example_vectors.exists():
-        shutil.copyfile(_example_vectors, cached)
-    monkeypatch.setitem(ENV, "DATA_DIR", str(data))
-    yield
-    if cached.exists() and not _example_vectors.exists():
-        shutil.copyfile(cached, _example_vectors)
+def _data_dir(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command writes its logs under a test's own directory, which pytest removes."""
+    monkeypatch.setitem(ENV, "DATA_DIR", str(data_dir))
 
 
 def run(

@@ -197,12 +197,17 @@ def test_example_vectors_are_kept_between_runs_and_messages_never_are(tmp_path: 
     second = _CountingModel()  # a restart: the examples come from the file
     MiniLMEncoder(second).encode_examples(texts, cache)
     assert second.encoded == []
-    with np.load(cache) as data:
-        assert sorted(data["texts"].tolist()) == [
-            "i want to die",
-            "my back hurts",
-            "what does it cost",
-        ]
+    # Another data folder in the same process gets the file too, with nothing encoded.
+    elsewhere = tmp_path / "elsewhere" / cache.name
+    encoder.encode_examples(texts, elsewhere)
+    assert len(first.encoded) == 4
+    for path in (cache, elsewhere):
+        with np.load(path) as data:
+            assert sorted(data["texts"].tolist()) == [
+                "i want to die",
+                "my back hurts",
+                "what does it cost",
+            ]
 
 
 def test_an_unreadable_cache_is_encoded_again(tmp_path: Path) -> None:

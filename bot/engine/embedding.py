@@ -66,8 +66,10 @@ class MiniLMEncoder:
                     self._examples.clear()
                     missing = list(dict.fromkeys(texts))
                 self._examples.update(zip(missing, self._run(missing), strict=True))
-                if cache is not None:
-                    _write_cache(cache, {t: self._examples[t] for t in dict.fromkeys(texts)})
+            # Written when something was encoded, or when the file is not there (a new
+            # data folder, another engine in the same process).
+            if cache is not None and texts and (missing or not cache.exists()):
+                _write_cache(cache, {t: self._examples[t] for t in dict.fromkeys(texts)})
             if not texts:
                 return np.zeros((0, 0), dtype=np.float32)
             return np.stack([self._examples[t] for t in texts])

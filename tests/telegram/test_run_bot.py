@@ -50,7 +50,9 @@ def test_webhook_without_url_or_secret_exits_2(tmp_path: Path) -> None:
     assert token not in result.stderr
 
 
-def test_run_bot_polls_telegram_api_base_url_and_stops_cleanly(tmp_path: Path) -> None:
+def test_run_bot_polls_telegram_api_base_url_and_stops_cleanly(
+    tmp_path: Path, data_dir: Path
+) -> None:
     """The real entry point, configured only by the environment, over real HTTP."""
     with FakeBotApi(TOKEN) as api:
         process = subprocess.Popen(
@@ -62,6 +64,7 @@ def test_run_bot_polls_telegram_api_base_url_and_stops_cleanly(tmp_path: Path) -
                 "TELEGRAM_BOT_TOKEN": TOKEN,
                 "TELEGRAM_API_BASE_URL": api.base_url,
                 "ADMIN_USER_IDS": "4242",
+                "DATA_DIR": str(data_dir),
             },
             stdin=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
