@@ -428,6 +428,41 @@ def test_safety_never_alarm_and_unless_lists(make_kb: MakeKb) -> None:
     ]
 
 
+def test_safety_fields_of_plain_words_refuse_lists_and_wildcards(make_kb: MakeKb) -> None:
+    """These fields are read as plain words: '<relative>' would be the word "relative"
+    and 'numb*' the word "numb". The negation triggers take a '*', not a list."""
+    safety = """\
+    terms:
+      relative: [mum, dad]
+      wake: [not wake up]
+    fillers: [really, "<relative>"]
+    negation:
+      triggers: ["no*", "<relative>"]
+      pass_over: [any, "<relative>"]
+    unless_cancelled:
+      breaks: ["but now", "numb*"]
+    rules:
+      - id: r
+        kind: crisis
+        all: [wake]
+    replies:
+      urgent: Call {emergency_number}.
+      crisis: Call {crisis_line}.
+    """
+    found = problems_of(make_kb({"safety.yaml": safety}))
+    assert found == [
+        "kb/safety.yaml:2: warning: term list 'relative' is not used by any rule",
+        "kb/safety.yaml:4: '<relative>': term lists work only in 'terms', 'never_alarm' and "
+        "'unless'; write the words out in 'fillers'",
+        "kb/safety.yaml:6: '<relative>': term lists work only in 'terms', 'never_alarm' and "
+        "'unless'; write the words out in 'negation.triggers'",
+        "kb/safety.yaml:7: '<relative>': term lists work only in 'terms', 'never_alarm' and "
+        "'unless'; write the words out in 'negation.pass_over'",
+        "kb/safety.yaml:9: 'numb*': a '*' works only in term lists, 'never_alarm', 'unless' "
+        "and the negation triggers; write the words out in 'unless_cancelled.breaks'",
+    ]
+
+
 def test_safety_term_list_named_count(make_kb: MakeKb) -> None:
     safety = """\
     terms:

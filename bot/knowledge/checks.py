@@ -42,6 +42,7 @@ from bot.text import fold, phrase_pattern, words
 
 if TYPE_CHECKING:
     from bot.knowledge.loader import Parsed
+    from bot.knowledge.yaml_source import YamlDocument
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ANSWER_PLACEHOLDERS = frozenset({"clinic_contact", "emergency_number", "crisis_line"})
@@ -449,6 +450,51 @@ def _unknown_term_list(name: str, shown: str, terms: Iterable[str]) -> str:
     return f"unknown term list {shown}{_nearest(name, terms)}: name a list defined under 'terms'"
 
 
+# Fields of safety.yaml read as plain words: a "<name>" there is the bare word "name" and
+# a "*" is dropped, so either would silently never match what staff meant. The negation
+# triggers are read like terms: a "*" works there, a list does not.
+_PLAIN_WORDS: tuple[tuple[str, ...], ...] = (
+    ("fillers",),
+    ("negation", "pass_over"),
+    ("negation", "not_before"),
+    ("negation", "stop_at"),
+    ("negation", "not_after"),
+    ("unless_cancelled", "before"),
+    ("unless_cancelled", "after"),
+    ("unless_cancelled", "breaks"),
+    ("unless_cancelled", "own_part"),
+)
+_NO_LISTS: tuple[tuple[str, ...], ...] = (
+    ("negation", "triggers"),
+    ("negation", "compared_triggers"),
+)
+
+
+def _plain_word_problems(safety: SafetyFile, doc: YamlDocument, display: str) -> Iterator[Problem]:
+    for keys in (*_PLAIN_WORDS, *_NO_LISTS):
+        field: object = safety
+        for key in keys:
+            field = getattr(field, key)
+        assert isinstance(field, list)
+        name = ".".join(keys)
+        for position, phrase in enumerate(field):
+            for word in str(phrase).split():
+                if ("<" in word or ">" in word) and word.lower() != COUNT_PLACEHOLDER:
+                    message = (
+                        f"'{word}': term lists work only in 'terms', 'never_alarm' and "
+                        f"'unless'; write the words out in '{name}'"
+                    )
+                elif "*" in word and keys in _PLAIN_WORDS:
+                    message = (
+                        f"'{word}': a '*' works only in term lists, 'never_alarm', "
+                        f"'unless' and the negation triggers; write the words out in '{name}'"
+                    )
+                else:
+                    continue
+                yield Problem(display, doc.line_of((*keys, position)), message)
+                break
+
+
 def check_safety(ctx: Context) -> Iterator[Problem]:
     if ctx.safety is None:
         return
@@ -518,6 +564,7 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
                         f"'{word}': a '*' may only end a word of at least 3 letters, as in "
                         "'numb*' (matches numb, numbness, numbed), or a number, as in '19*'",
                     )
+    yield from _plain_word_problems(safety, doc, display)
     for position, term in enumerate(safety.negation.never_denied):
         if term not in safety.terms:
             yield Problem(
