@@ -97,6 +97,11 @@ def test_eval_bad_case_file_is_reported(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"{cases}:2: unknown key 'expct': did you mean 'expect'?" in result.stderr
     assert "Traceback" not in result.stderr
+    # The case file is read first: its mistakes are told without waiting for the engine.
+    result = run("-m", "bot", "eval", str(cases), env={"KNOWLEDGE_DIR": str(tmp_path / "none")})
+    assert result.returncode == 1
+    assert "unknown key 'expct'" in result.stderr
+    assert "knowledge" not in result.stderr
 
 
 @needs_sample_cases
