@@ -59,6 +59,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-36.yaml",
     ROOT / "tests" / "eval" / "dev-blind-37.yaml",
     ROOT / "tests" / "eval" / "dev-blind-38.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-39.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
