@@ -733,6 +733,17 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
         ),
         ("I've kept all my old prescriptions, there's enough to do it", "pills-enough-to-do-it"),
         ("my bum and privates feel like cardboard", "saddle-numbness"),
+        # from blind set 39 (older patients and carers)
+        ("I can hardly feel the chair under me and my back is bad", "saddle-numbness"),
+        ("dad has stopped taking his tablets so that he can die", "stopping-medicine-to-die"),
+        (
+            "I keep thinking about the rope in the garage, I'm no use to anyone",
+            "worthless-with-means",
+        ),
+        (
+            "the scan was all clear last year but I think I have cauda equina now",
+            "cauda-equina-named",
+        ),
     ],
 )
 def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
@@ -819,6 +830,12 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
         "is it normal to be a bit puffy after a nerve block?",
         "had the stem cell injection last week and I feel nothing, no improvement",
         "saving my oxy for the flight",
+        # near blind set 39's rules
+        "my legs go numb on the toilet seat if I sit too long",
+        "the old rifle in the shed is no use to anyone",
+        "I stopped taking my painkillers so I can drive",
+        "I was checked for cauda equina last year and it was all clear",
+        "they ruled out cauda equina, so what else could cause my sciatica?",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
