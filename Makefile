@@ -22,7 +22,8 @@ check: $(VENV)/.installed
 	$(PY) -m bot check knowledge
 
 # Two test processes (pytest-xdist): the evaluation-set tests run every dev message
-# through the sentence model, and one process took about 17 minutes. Two, not one per
-# core: each process holds its own copy of the model (about 0.7 GB).
+# through the sentence model, and the whole suite takes about 11 CPU minutes (7 minutes
+# on two cores here). Two, not one per core: each process holds its own copy of the
+# model (about 0.7 GB).
 test: lint check
 	$(PY) -m pytest -n 2
