@@ -116,10 +116,16 @@ NO_ANSWER_FLOOR = 0.85
 # pain" (an "aunt" unless would silence "my aunt had breast cancer and now her back is
 # agony"; past cancer is the red flag itself), and "Years ago, 2012 I think, I had a
 # scary episode where I couldn't pee" (the date is in another clause, and reading a
-# time across clauses would silence "Years ago I had surgery, now I can't pee"). An
+# time across clauses would silence "Years ago I had surgery, now I can't pee"). From
+# blind set 39: "my doctor checked me for cauda equina last year and it was all clear"
+# ("all clear" and "ruled out" as unless phrases silenced "bloods came back clear, the
+# hospital think its cauda equina" and "MRI ruled out a fracture, the A&E doctor thinks
+# its cauda equina"). An
 # urgent or crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
+    "My doctor checked me for cauda equina last year and it was all clear. I just want to "
+    "know about the stem cells.",
     "In 2021 I had emergency surgery for a disc pressing on my nerves and lost bladder "
     "control for a while, it all came back fine. Now I want to try stem cells for the "
     "ongoing ache",
