@@ -177,6 +177,19 @@ class _Smalltalk:
         return found if not rest else None
 
 
+def _encode_groups(state: _State, groups: Sequence[list[str]]) -> list[np.ndarray] | None:
+    """Each group's sentence vectors, every distinct text encoded once in one call;
+    ``None`` when the model fails, which must not cost the reply (the word rules run)."""
+    unique = list(dict.fromkeys(text for group in groups for text in group))
+    try:
+        vectors = state.similarity[0].encoder.encode(unique)
+    except Exception as error:
+        log.error("sentence model failed (%s); words only", type(error).__name__)
+        return None
+    row = {text: i for i, text in enumerate(unique)}
+    return [vectors[[row[text] for text in group]] for group in groups]
+
+
 def _alarm_kind(alarms: Sequence[Alarm]) -> ReplyKind | None:
     """The reply an alarm leads to: the crisis reply when the first one is a crisis."""
     if not alarms:
@@ -454,19 +467,14 @@ class Engine:
     def _safety_vectors(state: _State, heads: Sequence[str]) -> list[_Vectors | None]:
         """What :meth:`_vectors` gives the safety check, for many messages in one call."""
         parts = [safety_segments(head) if head.strip() else [] for head in heads]
-        unique = list(dict.fromkeys(part for group in parts for part in group))
-        if not state.similarity or not unique:
+        if not state.similarity or not any(parts):
             return [None] * len(heads)
-        try:
-            encoded = state.similarity[0].encoder.encode(unique)
-        except Exception as error:  # as in a reply: the word rules still run
-            log.error("sentence model failed (%s); words only", type(error).__name__)
+        encoded = _encode_groups(state, parts)
+        if encoded is None:
             return [None] * len(heads)
-        row = {part: i for i, part in enumerate(unique)}
-        none = encoded[:0]
         return [
-            _Vectors(encoded[[row[part] for part in group]], none) if group else None
-            for group in parts
+            _Vectors(vectors, vectors[:0]) if group else None
+            for group, vectors in zip(parts, encoded, strict=True)
         ]
 
     @staticmethod
@@ -497,16 +505,8 @@ class Engine:
             return None
         for_safety = safety_segments(text) if safety else []
         for_answer = answer_segments(text) if state.reranker is not None else []
-        unique = list(dict.fromkeys([*for_safety, *for_answer]))
-        try:
-            vectors = state.similarity[0].encoder.encode(unique)
-        except Exception as error:  # the model failing must not cost the reply
-            log.error("sentence model failed (%s); words only", type(error).__name__)
-            return None
-        row = {t: i for i, t in enumerate(unique)}
-        return _Vectors(
-            vectors[[row[t] for t in for_safety]], vectors[[row[t] for t in for_answer]]
-        )
+        encoded = _encode_groups(state, [for_safety, for_answer])
+        return None if encoded is None else _Vectors(*encoded)
 
     @staticmethod
     def _candidates(
