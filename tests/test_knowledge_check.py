@@ -439,6 +439,7 @@ def test_safety_fields_of_plain_words_refuse_lists_and_wildcards(make_kb: MakeKb
     negation:
       triggers: ["no*", "<relative>"]
       pass_over: [any, "<relative>"]
+      stop_at: ["took <count>"]
     unless_cancelled:
       breaks: ["but now", "numb*"]
     rules:
@@ -458,7 +459,9 @@ def test_safety_fields_of_plain_words_refuse_lists_and_wildcards(make_kb: MakeKb
         "'unless'; write the words out in 'negation.triggers'",
         "kb/safety.yaml:7: '<relative>': term lists work only in 'terms', 'never_alarm' and "
         "'unless'; write the words out in 'negation.pass_over'",
-        "kb/safety.yaml:9: 'numb*': a '*' works only in term lists, 'never_alarm', 'unless' "
+        "kb/safety.yaml:8: '<count>' works only in term lists, 'never_alarm', 'unless' and "
+        "the negation triggers; 'negation.stop_at' reads it as the word 'count'",
+        "kb/safety.yaml:10: 'numb*': a '*' works only in term lists, 'never_alarm', 'unless' "
         "and the negation triggers; write the words out in 'unless_cancelled.breaks'",
     ]
 

@@ -479,7 +479,12 @@ def _plain_word_problems(safety: SafetyFile, doc: YamlDocument, display: str) ->
         name = ".".join(keys)
         for position, phrase in enumerate(field):
             for word in str(phrase).split():
-                if ("<" in word or ">" in word) and word.lower() != COUNT_PLACEHOLDER:
+                if word.lower() == COUNT_PLACEHOLDER and keys in _PLAIN_WORDS:
+                    message = (
+                        f"'{word}' works only in term lists, 'never_alarm', 'unless' and "
+                        f"the negation triggers; '{name}' reads it as the word 'count'"
+                    )
+                elif ("<" in word or ">" in word) and word.lower() != COUNT_PLACEHOLDER:
                     message = (
                         f"'{word}': term lists work only in 'terms', 'never_alarm' and "
                         f"'unless'; write the words out in '{name}'"
