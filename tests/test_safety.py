@@ -738,12 +738,20 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
         ("dad has stopped taking his tablets so that he can die", "stopping-medicine-to-die"),
         (
             "he keeps talking about his shotgun, says he is no use to anyone now",
-            "worthless-with-a-weapon",
+            "worthless-beside-means",
         ),
         (
             "the scan was all clear last year but I think I have cauda equina now",
             "cauda-equina-named",
         ),
+        # from the review of blind set 39's rules (stop 25)
+        ("I'm of no use to anybody and I've got razor blades", "worthless-beside-means"),
+        ("I'm worthless, there's a knife in the kitchen drawer", "worthless-beside-means"),
+        ("stopped taking my heart pills so its all over quicker", "stopping-medicine-to-die"),
+        ("they haven't ruled out cauda equina yet", "cauda-equina-named"),
+        ("they couldn't rule out cauda equina", "cauda-equina-named"),
+        ("cauda equina was not ruled out", "cauda-equina-named"),
+        ("bloods came back clear, the hospital think its cauda equina", "cauda-equina-named"),
     ],
 )
 def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
@@ -837,6 +845,12 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
         "this chair under me is so uncomfortable my bum aches",
         "stopped her dialysis so she can die peacefully at home with the hospice nurses",
         "since my disc went I'm no use to anyone, can't even get up on a roof",
+        # near the review's rules (stop 25)
+        "I can't even hold a knife to cut my dinner, I feel no use to anyone",
+        "I'm no use to anyone since my back went, can't even walk to the bridge",
+        "cauda equina was ruled out, what else could it be?",
+        "my emergency MRI came back clear for cauda equina, now what?",
+        "they ruled out infection and I have no fever",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
@@ -896,10 +910,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,859 of 2,022 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,869 of 2,022 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1849
+PROBES_FLOOR = 1859
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:

@@ -261,6 +261,7 @@ class SafetyCheck:
         self._not_negated_before = frozenset(w for p in negation.not_before for w in words(p))
         self._negation_stops = frozenset(w for p in negation.stop_at for w in words(p))
         self._negation_not_after = tuple(tuple(words(p)) for p in negation.not_after)
+        self._negated_by = frozenset(w for p in negation.negated_by for w in words(p))
         self._never_denied = frozenset(negation.never_denied) | frozenset(
             name for rule in safety.rules if rule.kind == "crisis" for name in rule.all
         )
@@ -372,6 +373,9 @@ class SafetyCheck:
                 continue
             if kind == "compared" and self._compares(tokens, clause, start, end):
                 continue
+            negated = start and clause[start - 1] == clause[start]
+            if negated and tokens[start - 1] in self._negated_by:
+                continue  # "they haven't *ruled out* cauda equina"
             denied.update(range(start + 1, end))  # "I haven't *lost control*"
             if end < len(tokens) and tokens[end] in self._not_negated_before:
                 continue

@@ -459,6 +459,7 @@ _PLAIN_WORDS: tuple[tuple[str, ...], ...] = (
     ("negation", "not_before"),
     ("negation", "stop_at"),
     ("negation", "not_after"),
+    ("negation", "negated_by"),
     ("unless_cancelled", "before"),
     ("unless_cancelled", "after"),
     ("unless_cancelled", "breaks"),

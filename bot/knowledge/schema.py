@@ -118,6 +118,9 @@ class Negation(Strict):
     compared_triggers: list[Text] = []
     not_after: list[Text] = []
     never_denied: list[Id] = []
+    # A trigger right after one of these is itself negated and denies nothing: "they
+    # haven't ruled out cauda equina".
+    negated_by: list[Text] = []
 
 
 class UnlessCancelled(Strict):
