@@ -60,6 +60,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-37.yaml",
     ROOT / "tests" / "eval" / "dev-blind-38.yaml",
     ROOT / "tests" / "eval" / "dev-blind-39.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-40.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -120,7 +121,9 @@ NO_ANSWER_FLOOR = 0.85
 # blind set 39: "my doctor checked me for cauda equina last year and it was all clear"
 # ("all clear" and "ruled out" as unless phrases silenced "bloods came back clear, the
 # hospital think its cauda equina" and "MRI ruled out a fracture, the A&E doctor thinks
-# its cauda equina"). An
+# its cauda equina"). From blind set 40: "whats cauda equina? saw a tiktok saying its a
+# back pain emergency", as blind-35's poster ("whats cauda" was tried again and taken out
+# again). An
 # urgent or crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -169,6 +172,7 @@ KNOWN_FALSE_ALARMS = {
     "used to leak a little when I sneezed after my second baby but pelvic floor physio "
     "sorted that years ago. does it matter for this?",
     "whats cauda equina? saw it on a poster at the GP surgery",
+    "whats cauda equina? saw a tiktok saying its a back pain emergency everyone should know",
     "my coworker fell off a ladder last month and is still in hospital, how common is back "
     "pain in construction anyway?",
     "what symptoms would mean cauda equina? asking for the first aid training I run at work",
