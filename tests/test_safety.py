@@ -752,6 +752,18 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
         ("they couldn't rule out cauda equina", "cauda-equina-named"),
         ("cauda equina was not ruled out", "cauda-equina-named"),
         ("bloods came back clear, the hospital think its cauda equina", "cauda-equina-named"),
+        # the second review of those rules (stop 25)
+        ("they've not yet ruled out cauda equina", "cauda-equina-named"),
+        ("nobody has ruled out cauda equina", "cauda-equina-named"),
+        ("he isnt in the clear for cauda equina, they want another scan", "cauda-equina-named"),
+        ("holding a knife thinking about slicing my arm", "knife-in-hand"),
+        (
+            "cant even cut my food anymore i keep staring at the knife thinking how easy it "
+            "would be",
+            "means-in-mind",
+        ),
+        ("I'm no use to anyone, been looking at the tracks again", "worthless-beside-means"),
+        ("ive quit taking my blood pressure pills so it ends sooner", "stopping-medicine-to-die"),
     ],
 )
 def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
@@ -851,6 +863,12 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
         "cauda equina was ruled out, what else could it be?",
         "my emergency MRI came back clear for cauda equina, now what?",
         "they ruled out infection and I have no fever",
+        "believe it or not no numbness down there, just the usual ache",
+        "A&E cleared me of cauda equina, so what is causing the pain?",
+        "holding a knife to chop vegetables hurts my back",
+        "I'm no use to anyone at the bridge club since my back went",
+        "my husband says he's no use to anyone since he can't use his nail gun",
+        "not taking my lunch break so its over quicker, my back aches at the desk",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
@@ -910,10 +928,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,869 of 2,022 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,941 of 2,102 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1859
+PROBES_FLOOR = 1931
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:

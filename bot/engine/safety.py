@@ -261,7 +261,11 @@ class SafetyCheck:
         self._not_negated_before = frozenset(w for p in negation.not_before for w in words(p))
         self._negation_stops = frozenset(w for p in negation.stop_at for w in words(p))
         self._negation_not_after = tuple(tuple(words(p)) for p in negation.not_after)
-        self._negated_by = frozenset(w for p in negation.negated_by for w in words(p))
+        self._negated_by = tuple(tuple(words(p)) for p in negation.negated_by if words(p))
+        self._negated_gap = frozenset(w for p in negation.negated_gap for w in words(p))
+        self._negated_by_except = tuple(
+            tuple(words(p)) for p in negation.negated_by_except if words(p)
+        )
         self._never_denied = frozenset(negation.never_denied) | frozenset(
             name for rule in safety.rules if rule.kind == "crisis" for name in rule.all
         )
@@ -373,8 +377,7 @@ class SafetyCheck:
                 continue
             if kind == "compared" and self._compares(tokens, clause, start, end):
                 continue
-            negated = start and clause[start - 1] == clause[start]
-            if negated and tokens[start - 1] in self._negated_by:
+            if self._negated(tokens, clause, start):
                 continue  # "they haven't *ruled out* cauda equina"
             denied.update(range(start + 1, end))  # "I haven't *lost control*"
             if end < len(tokens) and tokens[end] in self._not_negated_before:
@@ -389,6 +392,30 @@ class SafetyCheck:
                     counted += 1
                 at += 1
         return denied
+
+    def _negated(self, tokens: list[str], clause: list[int], start: int) -> bool:
+        """Whether the negation starting at ``start`` is itself negated: a ``negated_by``
+        phrase ends just before it, or up to two ``negated_gap`` words before it ("they've
+        not yet ruled out", "nobody has ruled out"), and is not the end of a reply
+        ("believe it or not no numbness")."""
+        end, gaps = start, 0
+        while (
+            end
+            and gaps < 2
+            and clause[end - 1] == clause[start]
+            and tokens[end - 1] in self._negated_gap
+        ):
+            end, gaps = end - 1, gaps + 1
+        if not end or clause[end - 1] != clause[start]:
+            return False
+
+        def ends_here(phrase: tuple[str, ...]) -> bool:
+            begin = end - len(phrase)
+            return begin >= 0 and clause[begin] == clause[start] and _at(tokens, begin, phrase)
+
+        return any(map(ends_here, self._negated_by)) and not any(
+            map(ends_here, self._negated_by_except)
+        )
 
     def _compares(self, tokens: list[str], clause: list[int], start: int, end: int) -> bool:
         """Whether a ``compared_triggers`` negation is a comparison, not a denial: "I've

@@ -460,6 +460,8 @@ _PLAIN_WORDS: tuple[tuple[str, ...], ...] = (
     ("negation", "stop_at"),
     ("negation", "not_after"),
     ("negation", "negated_by"),
+    ("negation", "negated_gap"),
+    ("negation", "negated_by_except"),
     ("unless_cancelled", "before"),
     ("unless_cancelled", "after"),
     ("unless_cancelled", "breaks"),

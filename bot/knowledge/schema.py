@@ -121,6 +121,11 @@ class Negation(Strict):
     # A trigger right after one of these is itself negated and denies nothing: "they
     # haven't ruled out cauda equina".
     negated_by: list[Text] = []
+    # Words that may stand between the two ("they've not *yet* ruled out", "nobody
+    # *has* ruled out"), at most two.
+    negated_gap: list[Text] = []
+    # Endings of a reply that negate nothing after them ("believe it or not no numbness").
+    negated_by_except: list[Text] = []
 
 
 class UnlessCancelled(Strict):
