@@ -764,6 +764,17 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
         ),
         ("I'm no use to anyone, been looking at the tracks again", "worthless-beside-means"),
         ("ive quit taking my blood pressure pills so it ends sooner", "stopping-medicine-to-die"),
+        # the second review's misses (stop 28): the symptom named after cauda equina was
+        # ruled out, and a rope bought by someone who calls himself useless
+        (
+            "they ruled out cauda equina on monday so why do i have saddle anaesthesia now",
+            "saddle-anaesthesia-named",
+        ),
+        (
+            "cauda equina ruled out last week but I have saddle numbness now",
+            "saddle-anaesthesia-named",
+        ),
+        ("he says hes useless now and he's bought a length of rope", "worthless-beside-means"),
     ],
 )
 def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
@@ -869,6 +880,10 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
         "I'm no use to anyone at the bridge club since my back went",
         "my husband says he's no use to anyone since he can't use his nail gun",
         "not taking my lunch break so its over quicker, my back aches at the desk",
+        # near the second review's rules (stop 28)
+        "what does saddle anaesthesia mean?",
+        "cauda equina was ruled out, what are the warning signs of saddle anaesthesia?",
+        "I'm useless at yoga, should I use a skipping rope instead for exercise?",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
@@ -928,10 +943,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,941 of 2,102 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,943 of 2,102 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1931
+PROBES_FLOOR = 1933
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
