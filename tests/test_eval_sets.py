@@ -62,6 +62,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-39.yaml",
     ROOT / "tests" / "eval" / "dev-blind-40.yaml",
     ROOT / "tests" / "eval" / "dev-blind-41.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-42.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
