@@ -775,6 +775,15 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
             "saddle-anaesthesia-named",
         ),
         ("he says hes useless now and he's bought a length of rope", "worthless-beside-means"),
+        # their review (stop 28)
+        (
+            "what does saddle anaesthesia feel like? because i think ive got it since this morning",
+            "saddle-anaesthesia-had-now",
+        ),
+        (
+            "my husband keeps saying hes useless and i found rope he bought hidden in the garage",
+            "worthless-beside-means",
+        ),
     ],
 )
 def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
@@ -884,6 +893,9 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
         "what does saddle anaesthesia mean?",
         "cauda equina was ruled out, what are the warning signs of saddle anaesthesia?",
         "I'm useless at yoga, should I use a skipping rope instead for exercise?",
+        "they checked for saddle anaesthesia when they ruled out cauda equina and it was all fine",
+        "I feel useless not being able to garden, my husband bought rope for the runner beans",
+        "my leg feels useless so I bought a length of rope to pull myself up out of bed",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
@@ -943,10 +955,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,943 of 2,102 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,987 of 2,156 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1933
+PROBES_FLOOR = 1977
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
