@@ -63,6 +63,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-40.yaml",
     ROOT / "tests" / "eval" / "dev-blind-41.yaml",
     ROOT / "tests" / "eval" / "dev-blind-42.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-43.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -125,7 +126,8 @@ NO_ANSWER_FLOOR = 0.85
 # hospital think its cauda equina" and "MRI ruled out a fracture, the A&E doctor thinks
 # its cauda equina"). From blind set 40: "whats cauda equina? saw a tiktok saying its a
 # back pain emergency", as blind-35's poster ("whats cauda" was tried again and taken out
-# again). An
+# again). From blind set 43: "saddle numbness meaning" ("meaning" also joins a report to
+# what follows: "saddle numbness since monday, meaning I can't sit properly"). An
 # urgent or crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -175,6 +177,7 @@ KNOWN_FALSE_ALARMS = {
     "sorted that years ago. does it matter for this?",
     "whats cauda equina? saw it on a poster at the GP surgery",
     "whats cauda equina? saw a tiktok saying its a back pain emergency everyone should know",
+    "saddle numbness meaning",
     "my coworker fell off a ladder last month and is still in hospital, how common is back "
     "pain in construction anyway?",
     "what symptoms would mean cauda equina? asking for the first aid training I run at work",
