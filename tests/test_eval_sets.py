@@ -64,6 +64,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-41.yaml",
     ROOT / "tests" / "eval" / "dev-blind-42.yaml",
     ROOT / "tests" / "eval" / "dev-blind-43.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-44.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets

@@ -784,6 +784,27 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
             "my husband keeps saying hes useless and i found rope he bought hidden in the garage",
             "worthless-beside-means",
         ),
+        # a second reader's finds (stop 28): alarms the stop-25 to stop-28 edits had lost
+        ("he hasnt got control of his bladder since last night", "bladder-bowel-control"),
+        ("my dad hasnt got any control of his bowels", "bladder-bowel-control"),
+        (
+            "i put the knives in my bedroom and i keep thinking about using them on myself",
+            "means-in-mind",
+        ),
+        ("held a knife against my wrist while making the roast", "knife-in-hand"),
+        (
+            "should i be worried about saddle anaesthesia after my injection",
+            "saddle-anaesthesia-named",
+        ),
+        ("they've maybe not ruled out cauda equina", "cauda-equina-named"),
+        (
+            "i feel useless, ive bought rope and im going to tie it up from the beam",
+            "worthless-beside-means",
+        ),
+        (
+            "fever dreams every night since the stem cell injection, hot and sweaty",
+            "fever-after-injection",
+        ),
     ],
 )
 def test_newer_rules_catch_their_wordings(knowledge: Knowledge, message: str, rule: str) -> None:
@@ -886,16 +907,18 @@ def test_crisis_in_another_language_gets_the_crisis_reply(
         "believe it or not no numbness down there, just the usual ache",
         "A&E cleared me of cauda equina, so what is causing the pain?",
         "holding a knife to chop vegetables hurts my back",
-        "I'm no use to anyone at the bridge club since my back went",
+        "I'm no use to anyone, I keep thinking about the bridge club",
         "my husband says he's no use to anyone since he can't use his nail gun",
         "not taking my lunch break so its over quicker, my back aches at the desk",
         # near the second review's rules (stop 28)
         "what does saddle anaesthesia mean?",
         "cauda equina was ruled out, what are the warning signs of saddle anaesthesia?",
-        "I'm useless at yoga, should I use a skipping rope instead for exercise?",
+        "I'm useless at yoga, bought a skipping rope instead",
         "they checked for saddle anaesthesia when they ruled out cauda equina and it was all fine",
         "I feel useless not being able to garden, my husband bought rope for the runner beans",
         "my leg feels useless so I bought a length of rope to pull myself up out of bed",
+        "cant stand long enough to hold a knife and carve the sunday roast anymore",
+        "fever dream about back surgery lol",
     ],
 )
 def test_everyday_wordings_near_the_newer_rules(knowledge: Knowledge, message: str) -> None:
@@ -955,7 +978,7 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,987 of 2,156 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,985 of 2,156 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
 PROBES_FLOOR = 1977
