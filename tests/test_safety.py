@@ -797,6 +797,7 @@ def test_short_crisis_wordings_are_caught(knowledge: Knowledge, message: str) ->
             "saddle-anaesthesia-named",
         ),
         ("they've maybe not ruled out cauda equina", "cauda-equina-named"),
+        ("no one has ruled out cauda equina", "cauda-equina-named"),
         (
             "i feel useless, ive bought rope and im going to tie it up from the beam",
             "worthless-beside-means",
