@@ -65,6 +65,8 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-42.yaml",
     ROOT / "tests" / "eval" / "dev-blind-43.yaml",
     ROOT / "tests" / "eval" / "dev-blind-44.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-45.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-46.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets
@@ -128,7 +130,9 @@ NO_ANSWER_FLOOR = 0.85
 # its cauda equina"). From blind set 40: "whats cauda equina? saw a tiktok saying its a
 # back pain emergency", as blind-35's poster ("whats cauda" was tried again and taken out
 # again). From blind set 43: "saddle numbness meaning" ("meaning" also joins a report to
-# what follows: "saddle numbness since monday, meaning I can't sit properly"). An
+# what follows: "saddle numbness since monday, meaning I can't sit properly"). From blind
+# set 46: "what dose of gabapentin is too much? I'm on 2400mg a day" gets the crisis
+# reply from the check by meaning, as the questions about overdoses above do. An
 # urgent or crisis note on top of the answer costs little; a missed emergency does not. Any other
 # false alarm fails the test.
 KNOWN_FALSE_ALARMS = {
@@ -179,6 +183,7 @@ KNOWN_FALSE_ALARMS = {
     "whats cauda equina? saw it on a poster at the GP surgery",
     "whats cauda equina? saw a tiktok saying its a back pain emergency everyone should know",
     "saddle numbness meaning",
+    "what dose of gabapentin is too much? I'm on 2400mg a day",
     "my coworker fell off a ladder last month and is still in hospital, how common is back "
     "pain in construction anyway?",
     "what symptoms would mean cauda equina? asking for the first aid training I run at work",

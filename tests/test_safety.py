@@ -979,7 +979,7 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,985 of 2,156 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,986 of 2,156 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
 PROBES_FLOOR = 1977
@@ -1128,3 +1128,39 @@ def test_wordings_of_patients_with_other_conditions_and_from_the_review(
     knowledge: Knowledge, message: str, expected: list[str]
 ) -> None:
     assert {a.kind for a in shipped(knowledge).check(message)} == set(expected)
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        ("running a high temperature since my laminectomy last week", "fever-after-operation"),
+        ("feel shivery and feverish, had my fusion 9 days ago", "fever-after-operation"),
+        ("the incision on my back is swollen and weeping", "wound-looks-infected"),
+        ("pus coming out of the scar where my stimulator went in", "wound-looks-infected"),
+    ],
+)
+def test_infection_after_an_operation_alarms(knowledge: Knowledge, message: str, rule: str) -> None:
+    assert rule in [a.rule_id for a in shipped(knowledge).check(message)], message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "will I get a temperature after the operation?",
+        "had a fever the week before my surgery so they put it off",
+        "is it normal for the incision to look a bit red at first",
+        "how do I stop the wound getting infected",
+        "the surgery took my temperature and it was normal",
+        "numb groin for a while years ago before my discectomy, long gone",
+    ],
+)
+def test_questions_and_the_past_about_an_operation_do_not_alarm(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert shipped(knowledge).check(message) == [], message
+
+
+def test_putting_on_every_patch_at_once_is_a_crisis(knowledge: Knowledge) -> None:
+    check = shipped(knowledge)
+    assert [a.kind for a in check.check("going to stick all my morphine patches on")] == ["crisis"]
+    assert check.check("can I put a heat pad and an ice pack on at once") == []
