@@ -40,7 +40,16 @@ def test_placeholders_are_filled_from_configuration(engine: Engine) -> None:
 
 @pytest.mark.parametrize(
     "message",
-    ["slipped disc", "hw much is it", "recovry time", "is it aproved by the fda", "PRICE???"],
+    [
+        "slipped disc",
+        "hw much is it",
+        "recovry time",
+        "is it aproved by the fda",
+        "PRICE???",
+        # sound-alike and phonetic spellings
+        "wat causes cronic back pane",
+        "is it an injecshun or an operashun",
+    ],
 )
 def test_lay_words_typos_and_shouting_are_answered(engine: Engine, message: str) -> None:
     assert engine.reply(message).kind is ReplyKind.ANSWER

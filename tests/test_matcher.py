@@ -129,3 +129,8 @@ def test_no_known_word_gives_no_candidates(matcher: Matcher) -> None:
 
 def test_typo_is_corrected_against_the_knowledge_words(matcher: Matcher) -> None:
     assert matcher.rank("subtitels on youtube")[0].entry.id == "video-subtitles"
+
+
+def test_an_ending_spelt_as_it_sounds_is_respelt(matcher: Matcher) -> None:
+    # "captshuns" is more edits from "captions" than a typo may be
+    assert matcher.rank("captshuns")[0].entry.id == "video-subtitles"

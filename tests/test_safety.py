@@ -1164,3 +1164,43 @@ def test_putting_on_every_patch_at_once_is_a_crisis(knowledge: Knowledge) -> Non
     check = shipped(knowledge)
     assert [a.kind for a in check.check("going to stick all my morphine patches on")] == ["crisis"]
     assert check.check("can I put a heat pad and an ice pack on at once") == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # typos a wildcard stem swallowed ("blader" read as "blade*")
+        "cant controll my blader since this morning",
+        "i cant tell when my bladder is full anymore and my back is bad",
+        "my foot has gone numb, the stem cell shot was yesterday",
+        "the scar from my fusion is leaking and hot",
+        "progressive weakness in my right leg since the weekend",
+        "sorry to be blunt, nothing works down there since my back went",
+        "small leaks when i cough, never had that before, back is agony",
+        "ready to ctb tonight",
+        "my dad keeps a rope in the shed and says he has had enough",
+        "got my affairs in order, I won't be around much longer",
+        "everyone is better of without me",
+    ],
+)
+def test_wordings_from_blind_sets_47_and_48_alarm(knowledge: Knowledge, message: str) -> None:
+    assert shipped(knowledge).check(message), message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I want to dye my hair before the appointment",
+        "the only thing stopping me from booking is the price",
+        "my affairs are in order before the operation, just in case",
+        "the rope swing at the park jolted my back, had enough of that",
+        "the wound is a bit red and itchy but healing well",
+        "hypothetically, if I did get a fever after the injection, who do I call?",
+        "does sciatica change the recovery time after the injection?",
+        "had small leaks after my second baby, pelvic floor physio fixed it",
+    ],
+)
+def test_everyday_wordings_near_the_blind_47_and_48_rules(
+    knowledge: Knowledge, message: str
+) -> None:
+    assert shipped(knowledge).check(message) == [], message

@@ -70,6 +70,9 @@ NON_WORD_FACTOR = 0.6
 GENERAL_WORD_DISCOUNT = 0.75
 # Words at least this common in English are never treated as typos.
 REAL_WORD_ZIPF = 3.0
+# Endings spelt as they sound, too far from the word for an edit distance of one or two
+# ("injecshun" is four edits from "injection"): tried when no known word is near.
+PHONETIC_ENDINGS = (("shuns", "tions"), ("shun", "tion"), ("shen", "tion"), ("shon", "tion"))
 # A stem the index lacks matches an indexed stem that extends or shortens it by at most
 # this many letters ("diagnos" -> "diagnosi", "younger" -> "young"), when the shorter
 # has at least STEM_PREFIX_MIN letters: the stemmer does not always meet itself.
@@ -273,6 +276,8 @@ class Matcher:
         found = process.extractOne(
             token, self._by_letter.get(token[0], ()), scorer=OSA.distance, score_cutoff=limit
         )
+        if found is None:
+            found = self._phonetic(token, limit)
         if found is not None:
             result = (found[0],)
         else:
@@ -284,6 +289,19 @@ class Matcher:
         if len(self._corrections) < 100_000:
             self._corrections[token] = result
         return result
+
+    def _phonetic(self, token: str, limit: int) -> tuple[str, int, int] | None:
+        """The known word nearest ``token`` with its ending respelt ("operashun")."""
+        for sound, spelling in PHONETIC_ENDINGS:
+            if token.endswith(sound):
+                respelt = token[: -len(sound)] + spelling
+                return process.extractOne(
+                    respelt,
+                    self._by_letter.get(respelt[0], ()),
+                    scorer=OSA.distance,
+                    score_cutoff=limit,
+                )
+        return None
 
     def _analyse_tokens(self, tokens: Sequence[str]) -> _Analysis:
         stems = self._normalizer.stems(tokens)
