@@ -137,7 +137,11 @@ NO_ANSWER_FLOOR = 0.85
 # reply from the check by meaning, as the questions about overdoses above do. From blind
 # set 47: "I'm dead tired of pills that don't work" (as "im dead tired of taking pills
 # every day"), a cauda equina check that "was negative" (as "all clear"), "what does
-# saddle numbness mean?" (as "what is saddle numbness"), and "I read that chronic pain
+# saddle numbness mean?" (as "what is saddle numbness"), "not numb anywhere, legs are
+# strong" ("not numb anywhere" as an idiom erased "not numb anywhere except between my
+# legs"), "why do doctors always ask about bowel control" ("why do doctors ask about"
+# as an unless phrase silenced "why do doctors ask about bowel control? I cant control
+# mine since yesterday", whose second clause names no bowel), and "I read that chronic pain
 # raises the risk of suicide" ("risk of suicide" as an idiom would erase "I'm at high
 # risk of suicide"). From blind set 48: "scoliosis in teenagers" gets the crisis reply
 # from the check by meaning; an ordinary example written for it would be tuning on the
@@ -196,6 +200,8 @@ KNOWN_FALSE_ALARMS = {
     "I'm dead tired of pills that don't work",
     "Doctor checked me for cauda equina and it was negative. What's next?",
     "what does saddle numbness mean?",
+    "not numb anywhere, legs are strong, just pain when I sit for long",
+    "why do doctors always ask about bowel control when you have back pain?",
     "I read that chronic pain raises the risk of suicide. Does the clinic offer any "
     "psychological support?",
     "scoliosis in teenagers",
