@@ -1204,3 +1204,10 @@ def test_everyday_wordings_near_the_blind_47_and_48_rules(
     knowledge: Knowledge, message: str
 ) -> None:
     assert shipped(knowledge).check(message) == [], message
+
+
+def test_a_blade_held_to_the_body_is_a_crisis_even_while_cooking(knowledge: Knowledge) -> None:
+    check = shipped(knowledge)
+    message = "stood holding the knife against my wrist while chopping onions, want to use it"
+    assert [a.kind for a in check.check(message)][:1] == ["crisis"]
+    assert check.check("I cut my hand with a knife while chopping onions") == []
