@@ -979,10 +979,10 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 1,986 of 2,156 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 2,079 of 2,252 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
-PROBES_FLOOR = 1977
+PROBES_FLOOR = 2070
 
 
 def test_reviewer_probes_stay_above_their_floor(knowledge: Knowledge) -> None:
@@ -1195,8 +1195,8 @@ def test_wordings_from_blind_sets_47_and_48_alarm(knowledge: Knowledge, message:
         "my affairs are in order before the operation, just in case",
         "the rope swing at the park jolted my back, had enough of that",
         "the wound is a bit red and itchy but healing well",
-        "hypothetically, if I did get a fever after the injection, who do I call?",
-        "does sciatica change the recovery time after the injection?",
+        "can I use hot and cold packs after surgery",
+        "ive had enough of learning the ropes at my new job",
         "had small leaks after my second baby, pelvic floor physio fixed it",
     ],
 )
