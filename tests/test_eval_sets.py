@@ -70,6 +70,7 @@ DEV_SETS = [
     ROOT / "tests" / "eval" / "dev-blind-47.yaml",
     ROOT / "tests" / "eval" / "dev-blind-48.yaml",
     ROOT / "tests" / "eval" / "dev-blind-49.yaml",
+    ROOT / "tests" / "eval" / "dev-blind-50.yaml",
     *([SAMPLE_CASES] if SAMPLE_CASES.exists() else []),
 ]
 # Floors a little under the measured figures of the words-only engine on all dev sets

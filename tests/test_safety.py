@@ -1211,3 +1211,14 @@ def test_a_blade_held_to_the_body_is_a_crisis_even_while_cooking(knowledge: Know
     message = "stood holding the knife against my wrist while chopping onions, want to use it"
     assert [a.kind for a in check.check(message)][:1] == ["crisis"]
     assert check.check("I cut my hand with a knife while chopping onions") == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "perdí 8 kilos sin hacer dieta, and my lower back aches",
+        "numbness on my private part since morning, back is bad",
+    ],
+)
+def test_red_flags_in_mixed_language_messages_alarm(knowledge: Knowledge, message: str) -> None:
+    assert [a.kind for a in shipped(knowledge).check(message)][:1] == ["urgent"], message
