@@ -682,3 +682,24 @@ def test_urgent_examples_are_validated_with_their_line(make_kb: MakeKb) -> None:
     """
     found = problems_of(make_kb({"urgent-examples.yaml": examples}))
     assert any(p.startswith("kb/urgent-examples.yaml:4:") and "not_now" in p for p in found)
+
+
+def test_an_unless_phrase_ending_in_a_year_stub_warns(make_kb: MakeKb) -> None:
+    """ "in 20" reads as the number 20, not as the start of "2019"."""
+    safety = """\
+    terms:
+      fever: [fever]
+    rules:
+      - id: r
+        kind: urgent
+        all: [fever]
+        unless: [years ago, in 20, "in 19*"]
+    replies:
+      urgent: Call {emergency_number}.
+      crisis: Call {crisis_line}.
+    """
+    found = problems_of(make_kb({"safety.yaml": safety}))
+    assert found == [
+        "kb/safety.yaml:7: warning: 'in 20' matches only the number 20 written alone: to "
+        "match years such as 2019 write 'in 20*'"
+    ]

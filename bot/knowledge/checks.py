@@ -445,6 +445,18 @@ def _placeholder_problem(phrase: str) -> str | None:
     return None
 
 
+def _year_stub(phrase: str) -> str | None:
+    """A phrase ending in "19" or "20" was meant for a year ("in 2019"); a word there
+    matches a longer one only with a '*'."""
+    parts = phrase.split()
+    if parts and parts[-1] in ("19", "20"):
+        return (
+            f"'{phrase}' matches only the number {parts[-1]} written alone: to match years "
+            f"such as {parts[-1]}19 write '{phrase}*'"
+        )
+    return None
+
+
 def _unknown_term_list(name: str, shown: str, terms: Iterable[str]) -> str:
     """The message for a list name that is not defined; ``shown`` as the file has it."""
     return f"unknown term list {shown}{_nearest(name, terms)}: name a list defined under 'terms'"
@@ -544,6 +556,9 @@ def check_safety(ctx: Context) -> Iterator[Problem]:
             problem = _placeholder_problem(phrase)
             if problem:
                 yield Problem(display, doc.line_of((*keys, position)), problem)
+            stub = _year_stub(phrase)
+            if stub:
+                yield Problem(display, doc.line_of((*keys, position)), stub, Severity.WARNING)
     used |= included_lists(safety.terms)
     if count_name in safety.terms:
         yield Problem(
