@@ -979,7 +979,7 @@ def test_the_longest_joined_spelling_wins(knowledge: Knowledge) -> None:
     assert "foot-drop" in found
 
 
-# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 2,079 of 2,252 right
+# Reviewer probes (tests/eval/safety-review-probes.yaml), rules only: 2,080 of 2,252 right
 # when they were last tuned on. A fall below the floor is a regression to look at.
 PROBES = ROOT / "tests" / "eval" / "safety-review-probes.yaml"
 PROBES_FLOOR = 2070
@@ -1222,3 +1222,11 @@ def test_a_blade_held_to_the_body_is_a_crisis_even_while_cooking(knowledge: Know
 )
 def test_red_flags_in_mixed_language_messages_alarm(knowledge: Knowledge, message: str) -> None:
     assert [a.kind for a in shipped(knowledge).check(message)][:1] == ["urgent"], message
+
+
+def test_a_belt_beside_had_enough_is_a_crisis_but_a_back_belt_is_not(knowledge: Knowledge) -> None:
+    check = shipped(knowledge)
+    assert [a.kind for a in check.check("had enough now, got the belt ready upstairs")] == [
+        "crisis"
+    ]
+    assert check.check("I've had enough of this lifting belt at work, does it even help?") == []
