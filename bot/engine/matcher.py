@@ -272,14 +272,9 @@ class Matcher:
             return cached
         result: tuple[str, ...] = (token,)
         limit = 2 if len(token) >= 8 else 1
-        # The nearest known word; among equals the most frequent (buckets are in order).
-        found = process.extractOne(
-            token, self._by_letter.get(token[0], ()), scorer=OSA.distance, score_cutoff=limit
-        )
-        if found is None:
-            found = self._phonetic(token, limit)
+        found = self._nearest_known(token, limit) or self._phonetic(token, limit)
         if found is not None:
-            result = (found[0],)
+            result = (found,)
         else:
             for cut in range(3, len(token) - 2):
                 left, right = token[:cut], token[cut:]
@@ -290,17 +285,19 @@ class Matcher:
             self._corrections[token] = result
         return result
 
-    def _phonetic(self, token: str, limit: int) -> tuple[str, int, int] | None:
+    def _nearest_known(self, word: str, limit: int) -> str | None:
+        """The known word at most ``limit`` edits away; among equals the most frequent
+        (buckets are in order)."""
+        found = process.extractOne(
+            word, self._by_letter.get(word[0], ()), scorer=OSA.distance, score_cutoff=limit
+        )
+        return found[0] if found is not None else None
+
+    def _phonetic(self, token: str, limit: int) -> str | None:
         """The known word nearest ``token`` with its ending respelt ("operashun")."""
         for sound, spelling in PHONETIC_ENDINGS:
             if token.endswith(sound):
-                respelt = token[: -len(sound)] + spelling
-                return process.extractOne(
-                    respelt,
-                    self._by_letter.get(respelt[0], ()),
-                    scorer=OSA.distance,
-                    score_cutoff=limit,
-                )
+                return self._nearest_known(token[: -len(sound)] + spelling, limit)
         return None
 
     def _analyse_tokens(self, tokens: Sequence[str]) -> _Analysis:

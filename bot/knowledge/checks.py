@@ -449,12 +449,13 @@ def _year_stub(phrase: str) -> str | None:
     """A phrase ending in "19" or "20" was meant for a year ("in 2019"); a word there
     matches a longer one only with a '*'."""
     parts = phrase.split()
-    if parts and parts[-1] in ("19", "20"):
-        return (
-            f"'{phrase}' matches only the number {parts[-1]} written alone: to match years "
-            f"such as {parts[-1]}19 write '{phrase}*'"
-        )
-    return None
+    year = {"19": "1998", "20": "2019"}.get(parts[-1]) if parts else None
+    if year is None:
+        return None
+    return (
+        f"'{phrase}' matches only the number {parts[-1]} written alone: to match years "
+        f"such as {year} write '{phrase}*'"
+    )
 
 
 def _unknown_term_list(name: str, shown: str, terms: Iterable[str]) -> str:
